@@ -1,0 +1,53 @@
+# Engineering ML systems: one entry point for students, instructors and CI.
+#   make demo    grade a demo class end to end through real nbgrader (the main job)
+#   make test    the whole test suite (what .ci/run calls)
+# Both create .venv and install everything on first use (Python 3.11 and pip only).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(abspath $(VENV))/bin
+STAMP  := $(VENV)/.installed
+# nbgrader runs `alembic` and Jupyter kernels by name: the venv's bin/ comes first.
+RUN    := PATH="$(BIN):$$PATH" $(BIN)/python
+
+ASSIGNMENTS ?=
+STUDENTS    ?=
+WORKERS     ?=
+PYTEST_ARGS ?=
+
+.PHONY: help install demo test grade release bench lint clean
+
+help:
+	@sed -n '2,4p' Makefile
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required; found " + sys.version.split()[0] + " (set PYTHON=/path/to/python3.11)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the pinned requirements into $(VENV) (about a minute)..."
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -r requirements.txt
+	@$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(RUN) -m mlsys.grading demo $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)") $(if $(WORKERS),--workers $(WORKERS))
+
+test: $(STAMP)
+	$(RUN) -m pytest $(PYTEST_ARGS)
+
+grade: $(STAMP)
+	$(RUN) -m mlsys.grading grade $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)") $(if $(STUDENTS),--students "$(STUDENTS)") $(if $(WORKERS),--workers $(WORKERS))
+
+release: $(STAMP)
+	$(RUN) -m mlsys.grading release $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)")
+
+bench: $(STAMP)
+	$(RUN) -m mlsys.grading bench $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)")
+
+lint: $(STAMP)
+	$(BIN)/ruff check mlsys tests nbgrader_config.py
+
+clean:
+	rm -rf submitted autograded/*/ feedback exchange logs precleaned_originals gradebook.db grades.csv grades_by_exercise.csv grading_log.csv

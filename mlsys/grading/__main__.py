@@ -1,0 +1,156 @@
+"""Command line of the course's grading tools: ``python -m mlsys.grading <command>``.
+
+Commands (the Makefile calls them):
+
+- ``release``: regenerate ``release/`` from ``source/`` with nbgrader.
+- ``demo``: regenerate the release, build the demo class, grade it, write
+  feedback and grades.csv, print the score table.
+- ``grade``: grade what is in ``submitted/`` (optionally some assignments or
+  students), write feedback and grades.csv, print the score table.
+- ``bench``: execute each reference notebook and report its time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from mlsys import COURSE_ROOT
+from mlsys.grading import autograde, demo, notebooks, report
+
+
+def _say(step: str) -> None:
+    print(f"\n== {step}", flush=True)
+
+
+def regenerate_release(course_root: Path, assignments: Sequence[str]) -> None:
+    """``nbgrader generate_assignment --force`` for each assignment; stops on the first failure."""
+    for assignment in assignments:
+        log = course_root / "logs" / f"generate_{assignment}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        code = autograde.run_nbgrader(course_root, "generate_assignment", assignment, "--force", log=log)
+        if code != 0:
+            sys.exit(f"nbgrader generate_assignment {assignment} failed (exit {code}); see {log}")
+        print(f"  release/{assignment}/ generated ({time.perf_counter() - start:.1f} s)", flush=True)
+
+
+def feedback_and_export(course_root: Path, outcomes: Sequence[autograde.Outcome]) -> None:
+    """Feedback for every graded submission, then ``grades.csv`` and the per-exercise CSV."""
+    graded = [o for o in outcomes if o.status in ("graded", "timed out") and o.score is not None]
+    for assignment in sorted({o.assignment for o in graded}):
+        for o in (o for o in graded if o.assignment == assignment):
+            log = course_root / "logs" / "feedback" / assignment / f"{o.student}.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            args = ("generate_feedback", assignment, "--student", o.student, "--force")
+            if autograde.run_nbgrader(course_root, *args, log=log) != 0:
+                o.notes.append(f"feedback could not be generated (log: {log})")
+        print(f"  feedback/<student>/{assignment}/ written", flush=True)
+    log = course_root / "logs" / "export.log"
+    if autograde.run_nbgrader(course_root, "export", "--to", str(course_root / "grades.csv"), log=log) != 0:
+        print(f"  nbgrader export failed; see {log}", flush=True)
+    else:
+        print("  grades.csv written (nbgrader export)", flush=True)
+    url = report.db_url(course_root)
+    scores = [s for o in graded for s in report.submission_scores(url, o.assignment, o.student)]
+    report.write_cell_csv(scores, course_root / "grades_by_exercise.csv")
+    print("  grades_by_exercise.csv written (one row per test cell)", flush=True)
+
+
+def print_results(course_root: Path, outcomes: Sequence[autograde.Outcome]) -> None:
+    """The student x assignment table of autograded points, then every recorded note."""
+    url = report.db_url(course_root)
+    scores = [s for o in outcomes if o.score is not None for s in report.submission_scores(url, o.assignment, o.student)]
+    students = sorted({o.student for o in outcomes})
+    assignments = sorted({o.assignment for o in outcomes})
+    print("\nAutograded points (manually graded interview questions are not included):\n")
+    print(report.score_table(scores, students, assignments))
+    noted = [o for o in outcomes if o.notes or o.status != "graded"]
+    if noted:
+        print("\nRecorded outcomes (also in grading_log.csv):")
+        for o in noted:
+            print(f"  - {o.summary}")
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    root = args.course_root
+    regenerate_release(root, args.assignments or notebooks.assignment_ids(root))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    root = args.course_root
+    start = time.perf_counter()
+    assignments = args.assignments or notebooks.assignment_ids(root)
+    if not assignments:
+        sys.exit("no assignments under source/")
+    _say(f"1/5 Regenerating release/ for {', '.join(assignments)}")
+    regenerate_release(root, assignments)
+    _say("2/5 Building the demo class in submitted/")
+    demo.clean_demo_outputs(root)
+    pairs = demo.build_demo_class(root, assignments)
+    for student, (_, _, what, _) in demo.STUDENTS.items():
+        print(f"  {student:<24} {what}")
+    _say(f"3/5 Autograding {len(pairs)} submissions with nbgrader ({args.workers or 'all'} workers)")
+    outcomes = autograde.grade(root, assignments, sorted({s for s, _ in pairs}), workers=args.workers)
+    _say("4/5 Feedback and grade export")
+    feedback_and_export(root, outcomes)
+    _say("5/5 Results")
+    print_results(root, outcomes)
+    print(f"\nDemo finished in {time.perf_counter() - start:.0f} s wall time.")
+    return 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    root = args.course_root
+    start = time.perf_counter()
+    outcomes = autograde.grade(root, args.assignments, args.students, workers=args.workers)
+    if not outcomes:
+        print("nothing to grade: no matching submissions under submitted/")
+        return 0
+    feedback_and_export(root, outcomes)
+    print_results(root, outcomes)
+    print(f"\nGraded {len(outcomes)} submissions in {time.perf_counter() - start:.0f} s wall time.")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from mlsys.grading import bench
+
+    root = args.course_root
+    rows = bench.run(root, args.assignments or notebooks.assignment_ids(root))
+    print(bench.markdown(rows))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mlsys.grading", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--course-root", type=Path, default=COURSE_ROOT, help="folder with nbgrader_config.py")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def names(value: str) -> list[str]:
+        return [v for v in value.replace(",", " ").split() if v]
+
+    for name, func, text in (
+        ("release", cmd_release, "regenerate release/ with nbgrader"),
+        ("demo", cmd_demo, "build and grade the demo class"),
+        ("grade", cmd_grade, "grade submitted/"),
+        ("bench", cmd_bench, "time each reference notebook"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.set_defaults(func=func)
+        p.add_argument("--assignments", type=names, default=None, help="assignment ids (default: all)")
+        if name in ("demo", "grade"):
+            p.add_argument("--workers", type=int, default=None, help="parallel submissions (default: cores)")
+        if name == "grade":
+            p.add_argument("--students", type=names, default=None, help="student ids (default: all)")
+    args = parser.parse_args(argv)
+    args.course_root = args.course_root.resolve()
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
