@@ -35,7 +35,7 @@ def check_type(value: Any, expected: type | tuple[type, ...], name: str, hint: s
 def check_shape(array: Any, expected: Sequence[int | None], name: str, hint: str | None = None) -> None:
     """``array`` has the expected shape; ``None`` in ``expected`` matches any size."""
     shape = np.shape(array)
-    ok = len(shape) == len(expected) and all(e is None or s == e for s, e in zip(shape, expected))
+    ok = len(shape) == len(expected) and all(e is None or s == e for s, e in zip(shape, expected, strict=True))
     if not ok:
         pretty = "(" + ", ".join("any" if e is None else str(e) for e in expected) + ")"
         _fail(f"{name} has shape {tuple(shape)}; expected {pretty}.", hint)

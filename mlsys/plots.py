@@ -37,7 +37,7 @@ def plot_history(history: Mapping[str, Sequence[float]] | object, metrics: Seque
     if not isinstance(logs, Mapping):
         raise TypeError("expected a keras History or a dict of metric lists")
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
-    for ax, name in zip(axes[0], metrics):
+    for ax, name in zip(axes[0], metrics, strict=True):
         if name not in logs:
             raise KeyError(f"metric {name!r} not in history; available: {sorted(logs)}")
         epochs = np.arange(1, len(logs[name]) + 1)

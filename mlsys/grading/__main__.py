@@ -63,7 +63,9 @@ def feedback_and_export(course_root: Path, outcomes: Sequence[autograde.Outcome]
 def print_results(course_root: Path, outcomes: Sequence[autograde.Outcome]) -> None:
     """The student x assignment table of autograded points, then every recorded note."""
     url = report.db_url(course_root)
-    scores = [s for o in outcomes if o.score is not None for s in report.submission_scores(url, o.assignment, o.student)]
+    scores = [
+        s for o in outcomes if o.score is not None for s in report.submission_scores(url, o.assignment, o.student)
+    ]
     students = sorted({o.student for o in outcomes})
     assignments = sorted({o.assignment for o in outcomes})
     print("\nAutograded points (manually graded interview questions are not included):\n")

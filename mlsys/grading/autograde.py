@@ -157,7 +157,9 @@ def grade_one(course_root: Path, student: str, assignment: str, timeout: float =
     log = course_root / "logs" / "autograde" / assignment / f"{student}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     try:
-        code = run_nbgrader(course_root, "autograde", assignment, "--student", student, "--force", log=log, timeout=timeout)
+        code = run_nbgrader(
+            course_root, "autograde", assignment, "--student", student, "--force", log=log, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         outcome.status = "timed out"
         outcome.notes.append(f"grading was stopped after {timeout:g} s (the kernel ignored interrupts?)")
@@ -247,4 +249,6 @@ def write_outcomes(outcomes: Sequence[Outcome], path: Path) -> None:
         for o in outcomes:
             score = "" if o.score is None else f"{o.score:g}"
             maximum = "" if o.max_score is None else f"{o.max_score:g}"
-            writer.writerow([o.student, o.assignment, o.status, score, maximum, f"{o.seconds:.1f}", " | ".join(o.notes)])
+            writer.writerow(
+                [o.student, o.assignment, o.status, score, maximum, f"{o.seconds:.1f}", " | ".join(o.notes)]
+            )

@@ -72,7 +72,9 @@ def hide_hidden_tests(cell: NotebookNode) -> NotebookNode:
 class HideHiddenTests(_Base):
     """nbgrader preprocessor for ``GenerateFeedback``: hidden tests and their tracebacks never reach students."""
 
-    def preprocess_cell(self, cell: NotebookNode, resources: ResourcesDict, index: int) -> tuple[NotebookNode, ResourcesDict]:
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: ResourcesDict, index: int
+    ) -> tuple[NotebookNode, ResourcesDict]:
         if cell.cell_type == "code":
             cell = hide_hidden_tests(cell)
         return cell, resources

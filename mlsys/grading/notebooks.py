@@ -116,4 +116,3 @@ def assignment_ids(course_root: Path) -> list[str]:
     """Assignments that exist: folders ``source/<id>/`` holding ``<id>.ipynb``."""
     source = Path(course_root) / "source"
     return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").exists()) if source.exists() else []
-

@@ -85,7 +85,9 @@ def preclean(course_root: Path, student: str, assignment: str, source_nb: Notebo
     try:
         nb = notebooks.read(path)
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError, KeyError) as error:
-        return PrecleanResult(False, result.notes + [f"the notebook could not be read ({type(error).__name__}): not graded"])
+        return PrecleanResult(
+            False, result.notes + [f"the notebook could not be read ({type(error).__name__}): not graded"]
+        )
 
     changed = False
     seen: set[str] = set()

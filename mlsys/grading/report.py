@@ -61,9 +61,7 @@ def submission_scores(url: str, assignment: str, student: str) -> list[Submissio
         return results
 
 
-def score_table(
-    scores: Iterable[SubmissionScore], students: Sequence[str], assignments: Sequence[str]
-) -> str:
+def score_table(scores: Iterable[SubmissionScore], students: Sequence[str], assignments: Sequence[str]) -> str:
     """A student x assignment table of autograded points, as plain text."""
     by_key = {(s.student, s.assignment): s for s in scores}
     width = max([len("student")] + [len(s) for s in students]) + 2

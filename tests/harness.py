@@ -1,0 +1,159 @@
+"""Test harness: a temporary course graded once per test session through real nbgrader.
+
+The course holds every assignment in ``source/`` and these students:
+
+- ``reference``: the reference solutions (must get every autograded point);
+- ``untouched``: the release as generated (must get 0 on every test cell);
+- ``mutants-<assignment>-<k>``: named wrong answers from ``tests/mutants/<assignment>.yml``,
+  several per submission when they change different cells and lose different tests;
+- ``bad-*``: the bad-input cases of the demo class, on the first assignment.
+
+Everything is graded by :func:`mlsys.grading.autograde.grade`, the same code as
+``make demo`` and ``make grade``: one ``nbgrader autograde`` process per submission,
+in parallel.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from mlsys.grading import autograde, demo, notebooks, report
+from mlsys.grading.__main__ import feedback_and_export
+
+REPO = Path(__file__).resolve().parents[1]
+MUTANTS_DIR = Path(__file__).resolve().parent / "mutants"
+ASSIGNMENTS = notebooks.assignment_ids(REPO)
+
+#: Bad-input students (demo builders) graded on the first assignment.
+BAD_STUDENTS = {
+    "bad-infinite-loop": "demo-infinite-loop",
+    "bad-deleted-test": "demo-deleted-test",
+    "bad-duplicated-cell": "demo-duplicated-cell",
+    "bad-renamed-notebook": "demo-renamed-notebook",
+}
+
+
+@dataclass
+class Mutant:
+    """A named wrong answer: one solution cell changed, some test cells must lose points."""
+
+    assignment: str
+    name: str
+    why: str
+    cell: str
+    loses: list[str]
+    replace: list[tuple[str, str]] = field(default_factory=list)
+    code: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.assignment}:{self.name}"
+
+    def apply(self, reference: str) -> str:
+        """The mutated cell source; fails loudly if a replacement no longer matches the reference."""
+        if self.code is not None:
+            return self.code
+        source = reference
+        for old, new in self.replace:
+            if old not in source:
+                raise ValueError(f"mutant {self.id}: {old!r} not found in the reference of cell {self.cell!r}")
+            source = source.replace(old, new)
+        if source == reference:
+            raise ValueError(f"mutant {self.id} does not change cell {self.cell!r}")
+        return source
+
+
+def load_mutants(assignment: str) -> list[Mutant]:
+    """The mutants of one assignment (empty list if it has no file)."""
+    path = MUTANTS_DIR / f"{assignment}.yml"
+    if not path.exists():
+        return []
+    entries = yaml.safe_load(path.read_text()) or []
+    return [
+        Mutant(
+            assignment=assignment,
+            name=e["name"],
+            why=e["why"],
+            cell=e["cell"],
+            loses=list(e["loses"]),
+            replace=[tuple(pair) for pair in e.get("replace", [])],
+            code=e.get("code"),
+        )
+        for e in entries
+    ]
+
+
+def group_mutants(mutants: list[Mutant]) -> list[list[Mutant]]:
+    """Pack mutants into submissions: within one, cells differ and lost tests are disjoint."""
+    groups: list[list[Mutant]] = []
+    for mutant in mutants:
+        for group in groups:
+            cells = {m.cell for m in group}
+            lost = {t for m in group for t in m.loses}
+            if mutant.cell not in cells and not lost & set(mutant.loses):
+                group.append(mutant)
+                break
+        else:
+            groups.append([mutant])
+    return groups
+
+
+@dataclass
+class GradedCourse:
+    """Results of grading the temporary course."""
+
+    root: Path
+    outcomes: dict[tuple[str, str], autograde.Outcome]
+    cells: dict[tuple[str, str], dict[str, tuple[float, float]]]  # (student, assignment) -> test cell -> (score, max)
+    mutant_groups: dict[str, list[tuple[str, list[Mutant]]]]  # assignment -> [(student, mutants)]
+
+
+def build_course(root: Path, assignments: list[str] | None = None, workers: int | None = None) -> GradedCourse:
+    """Create, fill and grade the temporary course in ``root``."""
+    assignments = assignments or ASSIGNMENTS
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    for assignment in assignments:
+        shutil.copytree(REPO / "source" / assignment, root / "source" / assignment)
+        code = autograde.run_nbgrader(
+            root, "generate_assignment", assignment, "--force", log=root / f"generate_{assignment}.log"
+        )
+        assert code == 0, (root / f"generate_{assignment}.log").read_text()[-3000:]
+
+    groups: dict[str, list[tuple[str, list[Mutant]]]] = {}
+    for assignment in assignments:
+        source_nb = notebooks.read(root / "source" / assignment / f"{assignment}.ipynb")
+        release_nb = notebooks.read(root / "release" / assignment / f"{assignment}.ipynb")
+        reference = notebooks.reference_code(source_nb)
+
+        def submit(student: str, nb, filename: str | None = None, assignment: str = assignment) -> None:
+            path = root / "submitted" / student / assignment / (filename or f"{assignment}.ipynb")
+            notebooks.write(nb, path)
+
+        submit("reference", notebooks.with_solutions(release_nb, reference))
+        submit("untouched", release_nb)
+        groups[assignment] = []
+        for k, group in enumerate(group_mutants(load_mutants(assignment))):
+            student = f"mutants-{assignment}-{k}"
+            code = dict(reference)
+            for mutant in group:
+                code[mutant.cell] = mutant.apply(reference[mutant.cell])
+            submit(student, notebooks.with_solutions(release_nb, code))
+            groups[assignment].append((student, group))
+        if assignment == assignments[0]:
+            for student, demo_id in BAD_STUDENTS.items():
+                build, filename, _, _ = demo.STUDENTS[demo_id]
+                submit(student, build(source_nb, release_nb), filename.format(a=assignment))
+
+    outcomes = autograde.grade(root, workers=workers, progress=lambda line: print(line, flush=True))
+    feedback_and_export(root, outcomes)
+    url = report.db_url(root)
+    cells = {}
+    for o in outcomes:
+        for s in report.submission_scores(url, o.assignment, o.student):
+            cells[(o.student, o.assignment)] = s.cells
+    return GradedCourse(root, {(o.student, o.assignment): o for o in outcomes}, cells, groups)
