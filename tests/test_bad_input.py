@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from harness import ASSIGNMENTS
+from harness import ASSIGNMENTS, BAD_INPUT
 
-pytestmark = pytest.mark.nbgrader
+pytestmark = [
+    pytest.mark.nbgrader,
+    pytest.mark.skipif(not BAD_INPUT, reason="COURSE_BAD_INPUT=0 was set to leave the bad-input students out"),
+]
 
 FIRST = ASSIGNMENTS[0]
 

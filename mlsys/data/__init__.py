@@ -1,5 +1,7 @@
 """Offline data: scikit-learn's bundled sets, generators, and files under ``data/``.
 
+This package holds the loaders shared by several assignments; a generator that
+belongs to one topic lives in its own module here (``mlsys.data.<topic>``).
 Nothing here downloads. Every loader returns NumPy arrays (or a DataFrame for
 tabular files) and is deterministic for a given ``seed``.
 """
