@@ -44,7 +44,7 @@ release: $(STAMP)
 	$(RUN) -m mlsys.grading release $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)")
 
 bench: $(STAMP)
-	$(RUN) -m mlsys.grading bench $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)")
+	$(RUN) -m mlsys.grading bench --write $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)")
 
 lint: $(STAMP)
 	$(BIN)/ruff check mlsys tests nbgrader_config.py

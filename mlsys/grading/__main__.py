@@ -124,7 +124,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     root = args.course_root
     rows = bench.run(root, args.assignments or notebooks.assignment_ids(root))
-    print(bench.markdown(rows))
+    report_md = bench.markdown(rows)
+    print(report_md)
+    if args.write:
+        path = root / "docs" / "benchmarks.md"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(
+            "# Benchmarks\n\nWritten by `make bench` (`python -m mlsys.grading bench --write`): each reference\n"
+            "notebook in `source/` run top to bottom in a fresh kernel with nbclient, one at a time.\n"
+            f"Measured {time.strftime('%Y-%m-%d')}.\n\n{report_md}\n"
+        )
+        print(f"\nwritten to {path}")
     return 0
 
 
@@ -147,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--assignments", type=names, default=None, help="assignment ids (default: all)")
         if name in ("demo", "grade"):
             p.add_argument("--workers", type=int, default=None, help="parallel submissions (default: cores)")
+        if name == "bench":
+            p.add_argument("--write", action="store_true", help="also write docs/benchmarks.md")
         if name == "grade":
             p.add_argument("--students", type=names, default=None, help="student ids (default: all)")
     args = parser.parse_args(argv)

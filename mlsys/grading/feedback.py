@@ -36,6 +36,32 @@ def error_line(traceback: list[str]) -> int | None:
     return int(match.group(1)) if match else None
 
 
+FRAME_LINE = re.compile(r"^\s*(?:-+>\s*)?(\d+)\b")
+
+
+def trim_hidden_context(traceback: list[str], start: int) -> list[str]:
+    """Drop the source lines numbered ``start`` and above from the test cell's own frame.
+
+    IPython prints a few lines of context after the failing line; when a visible
+    test fails near the end of the visible part, that context would show the
+    first hidden lines. Only the first frame that names a cell (the test cell
+    itself) is trimmed; frames of the student's own cells are kept.
+    """
+    trimmed, done = [], False
+    for entry in traceback:
+        plain = ANSI.sub("", entry)
+        if not done and CELL_LINE.search(plain):
+            done = True
+            entry = "\n".join(line for line in plain.split("\n") if not _numbered_at_or_after(line, start))
+        trimmed.append(entry)
+    return trimmed
+
+
+def _numbered_at_or_after(line: str, start: int) -> bool:
+    match = FRAME_LINE.match(line)
+    return bool(match) and int(match.group(1)) >= start
+
+
 def hidden_start(source: str) -> int | None:
     """Line (1-based) of the ``### BEGIN HIDDEN TESTS`` marker, or ``None``."""
     for number, line in enumerate(source.split("\n"), start=1):
@@ -63,6 +89,8 @@ def hide_hidden_tests(cell: NotebookNode) -> NotebookNode:
                         "Hidden tests check values and subtle mistakes; their code is not shown.\n"
                     ),
                 )
+            else:
+                output["traceback"] = trim_hidden_context(output.get("traceback", []), start)
         outputs.append(output)
     cell.outputs = outputs
     cell.source = notebooks.split_hidden(cell.source)[0].rstrip() + "\n# (hidden tests are not shown)"

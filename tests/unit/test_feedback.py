@@ -3,7 +3,7 @@
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell
 
-from mlsys.grading.feedback import error_line, hide_hidden_tests
+from mlsys.grading.feedback import error_line, hide_hidden_tests, trim_hidden_context
 
 SOURCE = "\n".join(
     [
@@ -67,3 +67,21 @@ def test_cells_without_hidden_tests_are_untouched():
     cell.outputs = [_error(1)]
     hide_hidden_tests(cell)
     assert cell.source == "assert True" and cell.outputs[0].output_type == "error"
+
+
+def test_visible_failure_loses_the_hidden_lines_of_its_context():
+    traceback = [
+        "\x1b[31mAssertionError\x1b[39m  Traceback (most recent call last)\n"
+        "Cell \x1b[32mIn[8]\x1b[39m, line \x1b[32m2\x1b[39m\n"
+        '      1 """doc."""\n----> 2 assert visible()\n      3 \n      4 ### BEGIN HIDDEN TESTS\n      5 secret = 42',
+        "File /x/student.py:77, in visible()\n     76 def visible():\n---> 77     raise AssertionError",
+    ]
+    trimmed = trim_hidden_context(traceback, start=4)
+    assert "secret" not in trimmed[0] and "BEGIN HIDDEN" not in trimmed[0]
+    assert "----> 2 assert visible()" in trimmed[0]
+    assert trimmed[1] == traceback[1], "frames of other files are kept as they are"
+    cell = new_code_cell(SOURCE)
+    cell.outputs = [_error(2, evalue="visible message")]
+    cell.outputs[0].traceback[1] += "\n      4 ### BEGIN HIDDEN TESTS\n      5 secret = 42"
+    hide_hidden_tests(cell)
+    assert "secret" not in "".join(cell.outputs[0].traceback)
