@@ -144,3 +144,60 @@ def test_mutants_apply_to_the_current_reference(assignment):
         assert set(mutant.loses) <= tests, f"{mutant.id}: unknown test cells {set(mutant.loses) - tests}"
         assert mutant.why.strip(), f"{mutant.id}: say what is wrong"
         mutant.apply(reference[mutant.cell])  # raises if a replacement no longer matches
+
+
+def _names(source: str) -> tuple[set[str], set[str], set[tuple[str, str]], set[str]]:
+    """Names a cell binds and reads: (assigned, module imports, from-imports as (name, origin), loaded)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set(), set(), set(), set()
+    assigned, modules, from_imports, loaded = set(), set(), set(), set()
+
+    def top_level(node):
+        """Walk the cell's own scope: function and class bodies have names of their own."""
+        for child in ast.iter_child_nodes(node):
+            yield child
+            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+                yield from top_level(child)
+
+    for node in top_level(tree):
+        if isinstance(node, ast.Name):
+            (assigned if isinstance(node.ctx, ast.Store) else loaded).add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            assigned.add(node.name)
+        elif isinstance(node, ast.Import):
+            modules.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            from_imports.update((a.asname or a.name, f"{node.module}.{a.name}") for a in node.names)
+    return assigned, modules, from_imports, loaded
+
+
+def test_test_cells_do_not_clobber_names_the_notebook_uses_later(assignment):
+    """Test cells run in the notebook's namespace: a name they rebind must not be read by a later cell.
+
+    Harmless rebinding: ``import keras`` where the notebook already has ``keras``,
+    or the very same ``from x import y`` the notebook made.
+    """
+    clobbered: dict[str, str] = {}
+    bound: set[str] = set()
+    notebook_from_imports: set[tuple[str, str]] = set()
+    for cell in _source(assignment).cells:
+        if cell.cell_type != "code":
+            continue
+        assigned, modules, from_imports, loaded = _names(cell.source)
+        if notebooks.is_test(cell):
+            rebound = assigned | (modules - bound) | {n for n, o in from_imports - notebook_from_imports if n in bound}
+            clobbered.update({n: notebooks.grade_id(cell) for n in rebound if n not in clobbered})
+            continue
+        stored = assigned | modules | {n for n, _ in from_imports}
+        used = {n: clobbered[n] for n in loaded - stored if n in clobbered}
+        assert not used, (
+            f"cell {cell.get('id')} reads {used} (name: test cell that reassigned it); rename in one of them"
+        )
+        bound |= stored
+        notebook_from_imports |= from_imports
+        for name in stored:
+            clobbered.pop(name, None)
