@@ -60,9 +60,7 @@ def show_digits(images: np.ndarray, labels: Sequence[int] | None = None, n: int 
     fig, axes = plt.subplots(1, len(images), figsize=(1.2 * len(images), 1.6))
     for i, ax in enumerate(np.atleast_1d(axes)):
         ax.imshow(images[i], cmap="gray_r")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
+        ax.axis("off")  # no ticks, grid or spines around a picture
         if labels is not None:
             ax.set_title(str(labels[i]))
     plt.close(fig)
