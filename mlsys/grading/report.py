@@ -65,14 +65,14 @@ def score_table(scores: Iterable[SubmissionScore], students: Sequence[str], assi
     """A student x assignment table of autograded points, as plain text."""
     by_key = {(s.student, s.assignment): s for s in scores}
     width = max([len("student")] + [len(s) for s in students]) + 2
-    col = max([11] + [len(a) + 2 for a in assignments])
-    lines = ["student".ljust(width) + "".join(a.rjust(col) for a in assignments)]
+    cols = [max(8, len(a) + 2) for a in assignments]  # each column as wide as its name
+    lines = ["student".ljust(width) + "".join(a.rjust(c) for a, c in zip(assignments, cols, strict=True))]
     lines.append("-" * len(lines[0]))
     for student in students:
         row = student.ljust(width)
-        for assignment in assignments:
+        for assignment, c in zip(assignments, cols, strict=True):
             s = by_key.get((student, assignment))
-            row += (f"{s.auto_score:g}/{s.auto_max:g}" if s else "-").rjust(col)
+            row += (f"{s.auto_score:g}/{s.auto_max:g}" if s else "-").rjust(c)
         lines.append(row)
     return "\n".join(lines)
 
