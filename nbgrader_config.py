@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from mlsys.repro import QUIET_TF_ENV
+
 c = get_config()  # noqa: F821 (injected by traitlets when it loads this file)
 
 COURSE_ROOT = Path(__file__).resolve().parent
@@ -37,8 +39,8 @@ c.Execute.extra_arguments = [
 # imported. When nbgrader itself executes submissions (autograde, validate),
 # Python warnings are off too: a library warning in a test cell must not cost a
 # student points. JupyterLab, which also reads this file, keeps its warnings.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+for key, value in QUIET_TF_ENV.items():
+    os.environ.setdefault(key, value)
 if Path(sys.argv[0]).name == "nbgrader" and {"autograde", "validate"} & set(sys.argv[1:2]):
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
 

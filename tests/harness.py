@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from mlsys.grading import autograde, demo, notebooks, report
+from mlsys.grading import autograde, demo, notebooks
 from mlsys.grading.__main__ import feedback_and_export
 
 REPO = Path(__file__).resolve().parents[1]
@@ -159,9 +159,5 @@ def build_course(root: Path, assignments: list[str] | None = None, workers: int 
 
     outcomes = autograde.grade(root, workers=workers, progress=lambda line: print(line, flush=True))
     feedback_and_export(root, outcomes)
-    url = report.db_url(root)
-    cells = {}
-    for o in outcomes:
-        for s in report.submission_scores(url, o.assignment, o.student):
-            cells[(o.student, o.assignment)] = s.cells
+    cells = {(o.student, o.assignment): s.cells for o in outcomes for s in o.scores}
     return GradedCourse(root, {(o.student, o.assignment): o for o in outcomes}, cells, groups)

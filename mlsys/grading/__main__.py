@@ -54,18 +54,14 @@ def feedback_and_export(course_root: Path, outcomes: Sequence[autograde.Outcome]
         print(f"  nbgrader export failed; see {log}", flush=True)
     else:
         print("  grades.csv written (nbgrader export)", flush=True)
-    url = report.db_url(course_root)
-    scores = [s for o in graded for s in report.submission_scores(url, o.assignment, o.student)]
+    scores = [s for o in graded for s in o.scores]
     report.write_cell_csv(scores, course_root / "grades_by_exercise.csv")
     print("  grades_by_exercise.csv written (one row per test cell)", flush=True)
 
 
-def print_results(course_root: Path, outcomes: Sequence[autograde.Outcome]) -> None:
+def print_results(outcomes: Sequence[autograde.Outcome]) -> None:
     """The student x assignment table of autograded points, then every recorded note."""
-    url = report.db_url(course_root)
-    scores = [
-        s for o in outcomes if o.score is not None for s in report.submission_scores(url, o.assignment, o.student)
-    ]
+    scores = [s for o in outcomes for s in o.scores]
     students = sorted({o.student for o in outcomes})
     assignments = sorted({o.assignment for o in outcomes})
     print("\nAutograded points (manually graded interview questions are not included):\n")
@@ -101,7 +97,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _say("4/5 Feedback and grade export")
     feedback_and_export(root, outcomes)
     _say("5/5 Results")
-    print_results(root, outcomes)
+    print_results(outcomes)
     print(f"\nDemo finished in {time.perf_counter() - start:.0f} s wall time.")
     return 0
 
@@ -114,7 +110,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print("nothing to grade: no matching submissions under submitted/")
         return 0
     feedback_and_export(root, outcomes)
-    print_results(root, outcomes)
+    print_results(outcomes)
     print(f"\nGraded {len(outcomes)} submissions in {time.perf_counter() - start:.0f} s wall time.")
     return 0
 

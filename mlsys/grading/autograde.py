@@ -22,7 +22,7 @@ from pathlib import Path
 
 from mlsys.grading import notebooks
 from mlsys.grading.preclean import preclean
-from mlsys.grading.report import db_url, submission_scores
+from mlsys.grading.report import SubmissionScore, db_url, submission_scores
 from mlsys.repro import QUIET_TF_ENV
 
 #: Wall-clock limit for one submission, all cells together. The per-cell limit
@@ -42,6 +42,7 @@ class Outcome:
     score: float | None = None
     max_score: float | None = None
     notes: list[str] = field(default_factory=list)
+    scores: list[SubmissionScore] = field(default_factory=list)  # per notebook and test cell, from the gradebook
 
     @property
     def summary(self) -> str:
@@ -168,10 +169,10 @@ def grade_one(course_root: Path, student: str, assignment: str, timeout: float =
         outcome.status = "grading failed"
         outcome.notes.append(_last_error(log))
     outcome.notes += _inspect_autograded(course_root / "autograded" / student / assignment / f"{assignment}.ipynb")
-    scores = submission_scores(db_url(course_root), assignment, student) if code == 0 else []
-    if scores:
-        outcome.score = sum(s.auto_score for s in scores)
-        outcome.max_score = sum(s.auto_max for s in scores)
+    outcome.scores = submission_scores(db_url(course_root), assignment, student) if code == 0 else []
+    if outcome.scores:
+        outcome.score = sum(s.auto_score for s in outcome.scores)
+        outcome.max_score = sum(s.auto_max for s in outcome.scores)
     outcome.seconds = time.perf_counter() - start
     return outcome
 
