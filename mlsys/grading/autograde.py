@@ -10,11 +10,15 @@ what happened in plain words.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -75,23 +79,53 @@ def grading_env() -> dict[str, str]:
     return env
 
 
-def run_nbgrader(course_root: Path, *args: str, log: Path | None = None, timeout: float | None = None) -> int:
+_running: set[subprocess.Popen] = set()
+
+
+def run_nbgrader(
+    course_root: Path,
+    *args: str,
+    log: Path | None = None,
+    timeout: float | None = None,
+    env: dict[str, str] | None = None,
+) -> int:
     """Run ``nbgrader <args>`` in the course root; output goes to ``log`` (or is discarded)."""
     cmd = [nbgrader_executable(), *args]
     out = open(log, "w") if log else subprocess.DEVNULL
     try:
+        if shutil.which("setpriv"):
+            # nbgrader (and through bwrap --die-with-parent, its kernel) dies with this process,
+            # so a killed grading run leaves nothing running that could write to the gradebook.
+            cmd = ["setpriv", "--pdeathsig", "KILL", "--", *cmd]
         proc = subprocess.Popen(
-            cmd, cwd=course_root, env=grading_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            cwd=course_root,
+            env={**grading_env(), **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+        _running.add(proc)
         try:
             return proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)  # nbgrader and the kernel it started
             proc.wait()
             raise
+        finally:
+            _running.discard(proc)
     finally:
         if log:
             out.close()
+
+
+def stop_running() -> None:
+    """Kill every nbgrader process this process started that is still running (and their kernels)."""
+    for proc in list(_running):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def ensure_assignment(course_root: Path, assignment: str) -> None:
@@ -127,20 +161,53 @@ def find_submissions(
     return pairs
 
 
+_NETWORK_WORDS = ("name resolution", "network is unreachable", "name or service not known", "connection refused")
+_FILE_ERRORS = ("FileNotFoundError", "PermissionError", "OSError", "OperationalError", "IsADirectoryError")
+
+
+def _explain_error(where: str, ename: str, evalue: str) -> str | None:
+    """A plain-words note for an error that says something about the submission, or None."""
+    from mlsys.grading import execute, sandbox
+
+    text = evalue.lower()
+    if ename == "CellTimeoutError":
+        return f"{where} ran past the per-cell time limit and was stopped"
+    if ename == execute.KERNEL_STUCK:
+        return f"{where} ran past the time limit and ignored the interrupt; later cells were not run"
+    if ename in (execute.KERNEL_DIED, "DeadKernelError"):
+        return f"the kernel died in {where} (os._exit, a crash or the memory limit); later cells were not run"
+    if ename == "MemoryError" or "unable to allocate" in text:
+        limit = sandbox.memory_limit_bytes() / (1 << 30)
+        return f"{where} ran out of memory (grading allows {limit:g} GiB per notebook)"
+    if any(word in text for word in _NETWORK_WORDS) or ename in ("URLError", "gaierror", "ConnectionError"):
+        return f"{where} tried to use the network, which grading does not allow ({ename})"
+    outside = "read-only file system" in text or "../" in evalue or "unable to open database" in text
+    if ename in _FILE_ERRORS and outside:
+        return f"{where} tried to read or write a file outside its own folder, which grading does not allow ({ename})"
+    return None
+
+
 def _inspect_autograded(path: Path) -> list[str]:
-    """Plain-words notes on cells that timed out or lost their kernel."""
+    """Plain-words notes on what the graded notebook shows: stopped cells, dead kernels, forbidden access."""
+    from mlsys.grading import execute
+
     if not path.exists():
         return []
-    notes = []
+    notes: list[str] = []
     for cell in notebooks.read(path).cells:
+        where = notebooks.grade_id(cell) or f"cell {cell.get('id', '?')}"
         for output in cell.get("outputs", []):
-            if output.get("output_type") != "error":
-                continue
-            where = notebooks.grade_id(cell) or f"cell {cell.get('id', '?')}"
-            if output.get("ename") == "CellTimeoutError":
-                notes.append(f"{where} ran past the per-cell time limit and was stopped")
-            elif output.get("ename") == "DeadKernelError":
-                notes.append(f"the kernel died in {where}")
+            if output.get("output_type") == "error":
+                note = _explain_error(where, output.get("ename", ""), str(output.get("evalue", "")))
+            elif output.get("output_type") == "stream" and output.get("text", "").startswith(execute.RESTORED):
+                undone = output["text"][len(execute.RESTORED) :].strip()
+                note = f"before {where} ran, grading put back what the submission had replaced: {undone}"
+            elif output.get("output_type") == "stream" and output.get("text", "").startswith(execute.STDERR_KEPT):
+                note = f"{where} printed on stderr (warnings); not counted as a failure"
+            else:
+                note = None
+            if note and note not in notes:
+                notes.append(note)
     return notes
 
 
@@ -163,7 +230,7 @@ def grade_one(course_root: Path, student: str, assignment: str, timeout: float =
         )
     except subprocess.TimeoutExpired:
         outcome.status = "timed out"
-        outcome.notes.append(f"grading was stopped after {timeout:g} s (the kernel ignored interrupts?)")
+        outcome.notes.append(f"grading was stopped after {timeout:g} s")
         code = None
     if code not in (0, None):
         outcome.status = "grading failed"
@@ -191,6 +258,98 @@ def _eta(done: int, total: int, elapsed: float) -> str:
     return f"{int(remaining // 60)}m{int(remaining % 60):02d}s"
 
 
+class GradingError(RuntimeError):
+    """Grading itself cannot run (not a student's mistake): the command exits non-zero."""
+
+
+class GradingInterrupted(KeyboardInterrupt):
+    """The run was interrupted; ``outcomes`` holds what was finished (already saved)."""
+
+    def __init__(self, outcomes: list[Outcome]):
+        super().__init__("grading interrupted")
+        self.outcomes = outcomes
+
+
+def in_shard(student: str, assignment: str, shard: tuple[int, int] | None, shard_by: str = "student") -> bool:
+    """Whether a submission belongs to shard ``(k, n)`` (1-based): crc32 of the student (or assignment) id mod n.
+
+    The hash depends only on the id, so every machine computes the same split
+    without knowing the rest of the class.
+    """
+    if shard is None:
+        return True
+    k, n = shard
+    key = student if shard_by == "student" else assignment
+    return zlib.crc32(key.encode()) % n == k - 1
+
+
+# --- resuming: what was graded, and from which files --------------------------
+
+
+def fingerprint(course_root: Path, student: str, assignment: str) -> str:
+    """A hash of the files in a submission folder (name and content)."""
+    folder = Path(course_root) / "submitted" / student / assignment
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _state_path(course_root: Path, student: str, assignment: str) -> Path:
+    return Path(course_root) / "logs" / "state" / assignment / f"{student}.json"
+
+
+def save_state(course_root: Path, outcome: Outcome) -> None:
+    """Record a finished submission: its outcome and the fingerprint of what was graded."""
+    path = _state_path(course_root, outcome.student, outcome.assignment)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "fingerprint": fingerprint(course_root, outcome.student, outcome.assignment),
+        "status": outcome.status,
+        "seconds": outcome.seconds,
+        "notes": outcome.notes,
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=1))
+    tmp.replace(path)  # atomic: a run killed here leaves the old record or the new one
+
+
+def load_state(course_root: Path, student: str, assignment: str) -> Outcome | None:
+    """The recorded outcome of a submission whose files have not changed since it was graded, or None."""
+    path = _state_path(course_root, student, assignment)
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if record.get("status") not in FINAL or record.get("fingerprint") != fingerprint(course_root, student, assignment):
+        return None
+    outcome = Outcome(student, assignment, record["status"], record.get("seconds", 0.0), notes=record.get("notes", []))
+    if outcome.status == "graded":
+        outcome.scores = submission_scores(db_url(course_root), assignment, student)
+        if not outcome.scores:
+            return None  # the gradebook lost it: grade again
+        outcome.score = sum(sc.auto_score for sc in outcome.scores)
+        outcome.max_score = sum(sc.auto_max for sc in outcome.scores)
+    return outcome
+
+
+#: Outcomes that are final for unchanged files; "grading failed" and "timed out" are tried again.
+FINAL = ("graded", "not graded")
+
+
+def grade_with_retry(course_root: Path, student: str, assignment: str, timeout: float, retries: int) -> Outcome:
+    """:func:`grade_one`, tried again when nbgrader itself failed (a kernel that did not start, a locked database)."""
+    outcome = grade_one(course_root, student, assignment, timeout)
+    for _ in range(retries):
+        if outcome.status != "grading failed":
+            break
+        first = outcome.notes[-1] if outcome.notes else "?"
+        time.sleep(2)
+        outcome = grade_one(course_root, student, assignment, timeout)
+        outcome.notes.append(f"graded again after a failure of the grader: {first}")
+    return outcome
+
+
 def grade(
     course_root: Path,
     assignments: Sequence[str] | None = None,
@@ -198,40 +357,80 @@ def grade(
     workers: int | None = None,
     timeout: float = SUBMISSION_TIMEOUT_S,
     progress: Callable[[str], None] | None = print,
+    shard: tuple[int, int] | None = None,
+    shard_by: str = "student",
+    force: bool = False,
+    retries: int = 1,
 ) -> list[Outcome]:
     """Grade every matching submission in ``submitted/``, ``workers`` at a time.
 
-    Returns one :class:`Outcome` per submission, in a stable order, and writes
-    them to ``grading_log.csv``.
+    A submission already graded from the same files (a finished earlier run, or
+    the finished part of a killed one) is not graded again unless ``force``.
+    Each finished submission is recorded at once (``logs/state/``), so a run
+    killed halfway loses nothing. Returns one :class:`Outcome` per submission,
+    in a stable order, and writes them to ``grading_log.csv``.
+
+    Raises :class:`GradingError` when grading cannot run at all, and
+    :class:`GradingInterrupted` (with the finished outcomes) on Ctrl-C.
     """
+    from mlsys.grading import sandbox
+
     course_root = Path(course_root).resolve()
-    pairs = find_submissions(course_root, assignments, students)
+    if not (course_root / "nbgrader_config.py").exists():
+        raise GradingError(f"{course_root} is not a course folder (no nbgrader_config.py)")
+    if sandbox.enabled() and sandbox.problem():
+        raise GradingError(
+            f"the grading sandbox cannot run: {sandbox.problem()}. "
+            f"Student code must not run unconfined; to grade trusted code without it, set {sandbox.MODE_ENV}=off."
+        )
+    pairs = [(s, a) for s, a in find_submissions(course_root, assignments, students) if in_shard(s, a, shard, shard_by)]
     for assignment in sorted({a for _, a in pairs}):
         ensure_assignment(course_root, assignment)
     # Students are created one at a time before the parallel part, so that
     # concurrent processes only ever update rows that already exist.
     _ensure_students(course_root, sorted({s for s, _ in pairs}))
-    workers = workers or max(1, os.cpu_count() or 1)
     outcomes: list[Outcome] = []
+    todo = []
+    for student, assignment in pairs:
+        earlier = None if force else load_state(course_root, student, assignment)
+        if earlier is None:
+            todo.append((student, assignment))
+        else:
+            outcomes.append(earlier)
+    if progress and outcomes:
+        progress(f"{len(outcomes)} submission(s) already graded from the same files: kept (use --force to regrade)")
+    workers = workers or max(1, os.cpu_count() or 1)
     start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(grade_one, course_root, s, a, timeout): (s, a) for s, a in pairs}
-        for future in as_completed(futures):
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        futures = {pool.submit(grade_with_retry, course_root, s, a, timeout, retries): (s, a) for s, a in todo}
+        for done, future in enumerate(as_completed(futures), start=1):
             student, assignment = futures[future]
             try:
                 outcome = future.result()
             except Exception as error:  # a bug of ours must not stop the batch either
                 outcome = Outcome(student, assignment, "grading failed", notes=[f"{type(error).__name__}: {error}"])
+            save_state(course_root, outcome)
             outcomes.append(outcome)
+            write_outcomes(sorted(outcomes, key=_order), course_root / "grading_log.csv")
             if progress:
-                done = len(outcomes)
                 progress(
-                    f"[{done:>3}/{len(pairs)}] {outcome.summary}  ({outcome.seconds:.0f} s; "
-                    f"ETA {_eta(done, len(pairs), time.perf_counter() - start)})"
+                    f"[{done:>3}/{len(todo)}] {outcome.summary}  ({outcome.seconds:.0f} s; "
+                    f"ETA {_eta(done, len(todo), time.perf_counter() - start)})"
                 )
-    outcomes.sort(key=lambda o: (o.assignment, o.student))
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_running()
+        outcomes.sort(key=_order)
+        raise GradingInterrupted(outcomes) from None
+    pool.shutdown()
+    outcomes.sort(key=_order)
     write_outcomes(outcomes, course_root / "grading_log.csv")
     return outcomes
+
+
+def _order(outcome: Outcome) -> tuple[str, str]:
+    return outcome.assignment, outcome.student
 
 
 def _ensure_students(course_root: Path, students: Sequence[str]) -> None:
@@ -244,7 +443,8 @@ def _ensure_students(course_root: Path, students: Sequence[str]) -> None:
 
 def write_outcomes(outcomes: Sequence[Outcome], path: Path) -> None:
     """The recorded outcome of every submission, one row each."""
-    with open(path, "w", newline="") as f:
+    tmp = Path(path).with_suffix(".tmp")
+    with open(tmp, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "assignment", "status", "score", "max_score", "seconds", "notes"])
         for o in outcomes:
@@ -253,3 +453,4 @@ def write_outcomes(outcomes: Sequence[Outcome], path: Path) -> None:
             writer.writerow(
                 [o.student, o.assignment, o.status, score, maximum, f"{o.seconds:.1f}", " | ".join(o.notes)]
             )
+    tmp.replace(path)

@@ -8,6 +8,7 @@ notes that end up in the student's recorded outcome.
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -89,7 +90,7 @@ def preclean(course_root: Path, student: str, assignment: str, source_nb: Notebo
             False, result.notes + [f"the notebook could not be read ({type(error).__name__}): not graded"]
         )
 
-    changed = False
+    changed = _restore_metadata(nb, source_nb, result)
     seen: set[str] = set()
     for cell in nb.cells:
         gid = notebooks.grade_id(cell)
@@ -101,17 +102,60 @@ def preclean(course_root: Path, student: str, assignment: str, source_nb: Notebo
             result.notes.append(f"graded cell '{gid}' appeared twice; the first copy was graded")
         seen.add(gid)
 
-    if not seen and wanted:
-        result.notes.append("the notebook has no nbgrader cell metadata; graded cells were restored from the source")
-    else:
-        missing = [gid for gid in _ordered(source_nb) if gid not in seen]
-        if missing:
-            result.notes.append("deleted graded cell(s) restored: " + ", ".join(missing))
+    missing = [gid for gid in _ordered(source_nb) if gid not in seen]
+    if missing:
+        result.notes.append("deleted graded cell(s) restored: " + ", ".join(missing))
+    result.notes += _changed_tests(nb, source_nb)
 
     if changed:
         _backup(path, course_root, student, assignment)
         notebooks.write(nb, path)
     return result
+
+
+def _restore_metadata(nb: NotebookNode, source_nb: NotebookNode, result: PrecleanResult) -> bool:
+    """Give back the nbgrader metadata of cells that lost it, matching cells by their id.
+
+    A notebook saved by a tool that drops cell metadata (or edited by hand)
+    would otherwise have no graded cells at all: nbgrader would append the
+    missing tests at the end, away from the code they test.
+    """
+    by_id = {c.get("id"): c for c in notebooks.nbgrader_cells(source_nb) if c.get("id")}
+    present = {notebooks.grade_id(c) for c in nb.cells}
+    restored = []
+    for cell in nb.cells:
+        original = by_id.get(cell.get("id"))
+        if original is None or notebooks.grade_id(cell) or notebooks.grade_id(original) in present:
+            continue
+        if cell.cell_type != original.cell_type:
+            continue
+        cell.setdefault("metadata", {})["nbgrader"] = copy.deepcopy(original.metadata["nbgrader"])
+        restored.append(notebooks.grade_id(original))
+        present.add(notebooks.grade_id(original))
+    if restored:
+        result.notes.append(
+            f"nbgrader metadata was missing from {len(restored)} graded cell(s); restored by cell id from the source"
+        )
+    return bool(restored)
+
+
+def _changed_tests(nb: NotebookNode, source_nb: NotebookNode) -> list[str]:
+    """Notes on test cells the student changed or unlocked (nbgrader grades the original anyway)."""
+    def lines(text: str) -> list[str]:
+        return [line.rstrip() for line in text.splitlines() if line.strip()]
+
+    tests = {notebooks.grade_id(c): c.source for c in source_nb.cells if notebooks.is_test(c)}
+    notes = []
+    for cell in nb.cells:
+        gid = notebooks.grade_id(cell)
+        if gid not in tests:
+            continue
+        as_given = (lines(notebooks.split_hidden(tests[gid])[0]), lines(tests[gid]))  # release or source version
+        if not notebooks.meta(cell).get("locked", True):
+            notes.append(f"test cell '{gid}' had been unlocked; the original test was graded")
+        elif lines(cell.source) not in as_given:
+            notes.append(f"test cell '{gid}' had been changed; the original test was graded")
+    return notes
 
 
 def _ordered(source_nb: NotebookNode) -> list[str]:

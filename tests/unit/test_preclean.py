@@ -59,8 +59,24 @@ def test_deleted_cells_and_stripped_metadata_are_reported(tiny_course, tiny_sour
     assert "test_g" in preclean(tiny_course, "s", "tiny", tiny_source).notes[0]
     for cell in nb.cells:
         cell.metadata.pop("nbgrader", None)
+    path = _submit(tiny_course, nb)
+    notes = preclean(tiny_course, "s", "tiny", tiny_source).notes
+    assert "restored by cell id" in notes[0]
+    assert "test_g" in notes[1], "a cell deleted and stripped is still reported as deleted"
+    restored = notebooks.read(path)
+    expected = [g for g in map(notebooks.grade_id, tiny_source.cells) if g and g != "test_g"]
+    assert [notebooks.grade_id(c) for c in restored.cells if notebooks.grade_id(c)] == expected
+
+
+def test_changed_and_unlocked_test_cells_are_reported(tiny_course, tiny_source):
+    nb = copy.deepcopy(tiny_source)
+    test = next(c for c in nb.cells if notebooks.grade_id(c) == "test_f")
+    test.source = "assert True"
     _submit(tiny_course, nb)
-    assert "no nbgrader cell metadata" in preclean(tiny_course, "s", "tiny", tiny_source).notes[0]
+    assert "'test_f' had been changed" in preclean(tiny_course, "s", "tiny", tiny_source).notes[0]
+    test.metadata["nbgrader"]["locked"] = False
+    _submit(tiny_course, nb)
+    assert "'test_f' had been unlocked" in preclean(tiny_course, "s", "tiny", tiny_source).notes[0]
 
 
 def test_unreadable_notebook_is_reported_not_graded(tiny_course, tiny_source):
