@@ -6,7 +6,7 @@ The course holds every assignment in ``source/`` and these students:
 - ``untouched``: the release as generated (must get 0 on every test cell);
 - ``mutants-<assignment>-<k>``: named wrong answers from ``tests/mutants/<assignment>.yml``,
   several per submission when they change different cells and lose different tests;
-- ``bad-*``: the bad-input cases of the demo class, on the first assignment.
+- ``bad-*``: the bad-submission suite of ``tests/bad_submissions.py`` (on its fast assignment).
 
 Everything is graded by :func:`mlsys.grading.autograde.grade`, the same code as
 ``make demo`` and ``make grade``: one ``nbgrader autograde`` process per submission,
@@ -20,9 +20,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import bad_submissions
 import yaml
 
-from mlsys.grading import autograde, demo, notebooks
+from mlsys.grading import autograde, notebooks
 from mlsys.grading.__main__ import feedback_and_export
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,15 +36,6 @@ ASSIGNMENTS = [
 ]
 #: COURSE_BAD_INPUT=0 leaves the bad-input students out (only while authoring; CI grades them).
 BAD_INPUT = os.environ.get("COURSE_BAD_INPUT", "1") != "0"
-
-#: Bad-input students (demo builders) graded on the first assignment.
-BAD_STUDENTS = {
-    "bad-infinite-loop": "demo-infinite-loop",
-    "bad-deleted-test": "demo-deleted-test",
-    "bad-duplicated-cell": "demo-duplicated-cell",
-    "bad-renamed-notebook": "demo-renamed-notebook",
-}
-
 
 @dataclass
 class Mutant:
@@ -152,10 +144,8 @@ def build_course(root: Path, assignments: list[str] | None = None, workers: int 
                 code[mutant.cell] = mutant.apply(reference[mutant.cell])
             submit(student, notebooks.with_solutions(release_nb, code))
             groups[assignment].append((student, group))
-        if BAD_INPUT and assignment == assignments[0]:
-            for student, demo_id in BAD_STUDENTS.items():
-                build, filename, _, _ = demo.STUDENTS[demo_id]
-                submit(student, build(source_nb, release_nb), filename.format(a=assignment))
+        if BAD_INPUT and assignment == bad_submissions.ASSIGNMENT:
+            bad_submissions.build(root, source_nb, release_nb)
 
     outcomes = autograde.grade(root, workers=workers, progress=lambda line: print(line, flush=True))
     feedback_and_export(root, outcomes)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 from harness import ASSIGNMENTS, load_mutants
 
+from mlsys.grading import autograde
+
 pytestmark = pytest.mark.nbgrader
 
 ALL_MUTANTS = [m for a in ASSIGNMENTS for m in load_mutants(a)]
@@ -54,3 +56,12 @@ def test_wrong_answers_lose_nothing_else(graded_course, assignment):
         cells = _cells(graded_course, student, assignment)
         extra = {c: f"{s:g}/{m:g}" for c, (s, m) in cells.items() if c not in named and s != m}
         assert not extra, f"{student} ({', '.join(m.name for m in group)}) also loses {extra}: fix `loses` or the tests"
+
+
+def test_reference_scores_are_identical_on_three_gradings(graded_course):
+    """Determinism: grading the reference solutions again (twice, regraded from scratch) changes no score."""
+    first = {a: graded_course.cells[("reference", a)] for a in ASSIGNMENTS}
+    for _ in range(2):
+        outcomes = autograde.grade(graded_course.root, students=["reference"], force=True, progress=None)
+        again = {o.assignment: {c: v for s in o.scores for c, v in s.cells.items()} for o in outcomes}
+        assert again == first

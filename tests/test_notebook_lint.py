@@ -201,3 +201,21 @@ def test_test_cells_do_not_clobber_names_the_notebook_uses_later(assignment):
         notebook_from_imports |= from_imports
         for name in stored:
             clobbered.pop(name, None)
+
+
+def test_no_test_cell_gives_partial_credit(assignment):
+    """nbgrader reads a number that a test cell's last line returns as partial credit; ours are all or nothing.
+
+    A test cell ending in an expression (``len(result)``, a call that returns a
+    value) would hand out a fraction of its points without saying why; each
+    exercise's points are earned by passing its test cell, which the feedback
+    explains by the failing test's message.
+    """
+    import ast
+
+    for cell in _source(assignment).cells:
+        if notebooks.is_test(cell):
+            last = ast.parse(cell.source).body[-1]
+            assert not isinstance(last, ast.Expr), (
+                f"{notebooks.grade_id(cell)} ends with an expression: {ast.unparse(last)[:80]}"
+            )
