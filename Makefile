@@ -13,9 +13,13 @@ RUN    := PATH="$(BIN):$$PATH" $(BIN)/python
 ASSIGNMENTS ?=
 STUDENTS    ?=
 WORKERS     ?=
+SHARD       ?=
 PYTEST_ARGS ?=
+PORT        ?=
+NB          ?=
+ID          ?=
 
-.PHONY: help install demo test grade release bench lint clean
+.PHONY: help install system demo test grade release bench lint clean lab self-grade solutions
 
 help:
 	@sed -n '2,4p' Makefile
@@ -31,20 +35,36 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# Debian packages the grading sandbox and the tests use (bubblewrap, postgresql,
+# chromium, chromium-driver): installed when missing, where apt-get and root are.
+system:
+	@bash tools/system-packages.sh
+
+demo: $(STAMP) system
 	$(RUN) -m mlsys.grading demo $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)") $(if $(WORKERS),--workers $(WORKERS))
 
-test: $(STAMP)
+test: $(STAMP) system
 	$(RUN) -m pytest $(PYTEST_ARGS)
 
-grade: $(STAMP)
-	$(RUN) -m mlsys.grading grade $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)") $(if $(STUDENTS),--students "$(STUDENTS)") $(if $(WORKERS),--workers $(WORKERS))
+grade: $(STAMP) system
+	$(RUN) -m mlsys.grading grade $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)") $(if $(STUDENTS),--students "$(STUDENTS)") $(if $(WORKERS),--workers $(WORKERS)) $(if $(SHARD),--shard $(SHARD))
 
 release: $(STAMP)
 	$(RUN) -m mlsys.grading release $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)")
 
 bench: $(STAMP)
 	$(RUN) -m mlsys.grading bench --write $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)")
+
+lab: $(STAMP)
+	$(RUN) -m mlsys.lab $(if $(PORT),--port $(PORT))
+
+self-grade: $(STAMP) system
+	@test -n "$(NB)" || { echo "usage: make self-grade NB=path/to/your_notebook.ipynb"; exit 2; }
+	$(RUN) -m mlsys.grading.selfgrade "$(NB)"
+
+solutions: $(STAMP)
+	@test -n "$(ID)" || { echo "usage: make solutions ID=02_data_quality (an assignment id, or its number: ID=02)"; exit 2; }
+	$(RUN) -m mlsys.grading.selfgrade --solution "$(ID)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check mlsys tests nbgrader_config.py
