@@ -37,6 +37,32 @@ ASSIGNMENTS = [
 #: COURSE_BAD_INPUT=0 leaves the bad-input students out (only while authoring; CI grades them).
 BAD_INPUT = os.environ.get("COURSE_BAD_INPUT", "1") != "0"
 
+
+def hidden_lines(source_nb, release_nb) -> set[str]:
+    """Lines of the hidden tests that appear nowhere a student may legitimately see them.
+
+    Feedback and self-grade output must contain none of these (short lines and
+    comments, and lines also found in the release or the reference solutions, are
+    left out: a student's own code may contain them).
+    """
+    shown = {
+        line.strip()
+        for nb in (release_nb, source_nb)
+        for cell in nb.cells
+        if not notebooks.is_test(cell)
+        for line in cell.source.split("\n")
+    }
+    shown |= {line.strip() for cell in release_nb.cells for line in cell.source.split("\n")}
+    lines = set()
+    for cell in source_nb.cells:
+        if notebooks.is_test(cell):
+            for line in notebooks.split_hidden(cell.source)[1].split("\n"):
+                line = line.strip()
+                if len(line) >= 12 and not line.startswith("#") and not any(line in known for known in shown):
+                    lines.add(line)
+    return lines
+
+
 @dataclass
 class Mutant:
     """A named wrong answer: one solution cell changed, some test cells must lose points."""

@@ -6,7 +6,7 @@ import html
 import re
 
 import pytest
-from harness import ASSIGNMENTS
+from harness import ASSIGNMENTS, hidden_lines
 
 from mlsys.grading import notebooks
 
@@ -24,23 +24,7 @@ def _text(path):
 def _hidden_lines(graded_course, assignment):
     source = notebooks.read(graded_course.root / "source" / assignment / f"{assignment}.ipynb")
     release = notebooks.read(graded_course.root / "release" / assignment / f"{assignment}.ipynb")
-    # lines a student's own code may contain legitimately: the release and the reference solutions
-    shown = {
-        line.strip()
-        for nb in (release, source)
-        for cell in nb.cells
-        if not notebooks.is_test(cell)
-        for line in cell.source.split("\n")
-    }
-    shown |= {line.strip() for cell in release.cells for line in cell.source.split("\n")}
-    lines = set()
-    for cell in source.cells:
-        if notebooks.is_test(cell):
-            for line in notebooks.split_hidden(cell.source)[1].split("\n"):
-                line = line.strip()
-                if len(line) >= 12 and not any(line in known for known in shown) and not line.startswith("#"):
-                    lines.add(line)
-    return lines
+    return hidden_lines(source, release)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

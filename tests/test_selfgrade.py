@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 
+import harness
 import nbformat
 import pytest
 from harness import REPO
@@ -28,24 +29,7 @@ RELEASE = REPO / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 
 def hidden_lines() -> set[str]:
     """Lines of the hidden tests that appear nowhere a learner may legitimately see them."""
-    source, release = notebooks.read(SOURCE), notebooks.read(RELEASE)
-    shown = {
-        line.strip()
-        for nb in (release, source)
-        for c in nb.cells
-        if not notebooks.is_test(c)
-        for line in c.source.split("\n")
-    }
-    shown |= {line.strip() for c in release.cells for line in c.source.split("\n")}
-    lines = set()
-    for cell in source.cells:
-        if notebooks.is_test(cell):
-            for line in notebooks.split_hidden(cell.source)[1].split("\n"):
-                line = line.strip()
-                if len(line) >= 12 and not line.startswith("#") and not any(line in known for known in shown):
-                    lines.add(line)
-    assert lines, "expected hidden test lines to search for"
-    return lines
+    return harness.hidden_lines(notebooks.read(SOURCE), notebooks.read(RELEASE))
 
 
 def page_text(path) -> str:
