@@ -13,13 +13,15 @@ Commands (the Makefile calls them):
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from mlsys import COURSE_ROOT
-from mlsys.grading import autograde, demo, notebooks, report
+from mlsys.grading import autograde, demo, instructor_report, notebooks, report
 
 
 def _say(step: str) -> None:
@@ -57,6 +59,7 @@ def feedback_and_export(course_root: Path, outcomes: Sequence[autograde.Outcome]
     scores = [s for o in graded for s in o.scores]
     report.write_cell_csv(scores, course_root / "grades_by_exercise.csv")
     print("  grades_by_exercise.csv written (one row per test cell)", flush=True)
+    instructor_report.write(course_root, graded)
 
 
 def print_results(outcomes: Sequence[autograde.Outcome]) -> None:
@@ -93,7 +96,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for student, (_, _, what, _) in demo.STUDENTS.items():
         print(f"  {student:<24} {what}")
     _say(f"3/5 Autograding {len(pairs)} submissions with nbgrader ({args.workers or 'all'} workers)")
-    outcomes = autograde.grade(root, assignments, sorted({s for s, _ in pairs}), workers=args.workers)
+    from mlsys.grading import sandbox
+
+    if sandbox.enabled() and sandbox.problem():
+        # The demo class is the course's own code: show grading without the sandbox rather than not at all.
+        print(f"  note: {sandbox.problem()}; the demo class is graded without the sandbox")
+        os.environ[sandbox.MODE_ENV] = "off"
+    outcomes = autograde.grade(root, assignments, sorted({s for s, _ in pairs}), workers=args.workers, force=True)
     _say("4/5 Feedback and grade export")
     feedback_and_export(root, outcomes)
     _say("5/5 Results")
@@ -105,7 +114,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_grade(args: argparse.Namespace) -> int:
     root = args.course_root
     start = time.perf_counter()
-    outcomes = autograde.grade(root, args.assignments, args.students, workers=args.workers)
+    # A batch scheduler stops a job with SIGTERM: finish like Ctrl-C, saving what was graded.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        outcomes = autograde.grade(
+            root,
+            args.assignments,
+            args.students,
+            workers=args.workers,
+            shard=args.shard,
+            shard_by=args.shard_by,
+            force=args.force,
+        )
+    except autograde.GradingError as error:
+        print(f"grading could not run: {error}", file=sys.stderr)
+        return 2
+    except autograde.GradingInterrupted as stop:
+        print(
+            f"\ninterrupted: {len(stop.outcomes)} submission(s) finished and saved; run the same command again to "
+            "grade the rest (finished ones are kept).",
+            flush=True,
+        )
+        if stop.outcomes:
+            feedback_and_export(root, stop.outcomes)
+        return 130
     if not outcomes:
         print("nothing to grade: no matching submissions under submitted/")
         return 0
@@ -115,21 +147,34 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shard(value: str) -> tuple[int, int]:
+    try:
+        k, n = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected K/N such as 1/4, got {value!r}") from None
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError(f"shard {value}: K must be between 1 and N")
+    return k, n
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from mlsys.grading import bench
 
     root = args.course_root
-    rows = bench.run(root, args.assignments or notebooks.assignment_ids(root))
-    report_md = bench.markdown(rows)
-    print(report_md)
+    sections = {}
+    if not args.skip_notebooks:
+        _say("Reference notebooks, one at a time")
+        rows = bench.run(root, args.assignments or notebooks.assignment_ids(root))
+        sections[bench.NOTEBOOKS_HEADING] = bench.markdown(rows)
+    if not args.skip_grading:
+        _say("Grading a class four ways (several minutes)")
+        result = bench.grade_class(root, args.grading_assignments, args.class_size, args.workers)
+        sections[bench.GRADING_HEADING] = bench.class_markdown(result)
+    for heading, text in sections.items():
+        print(f"\n{heading}\n\n{text}")
     if args.write:
         path = root / "docs" / "benchmarks.md"
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(
-            "# Benchmarks\n\nWritten by `make bench` (`python -m mlsys.grading bench --write`): each reference\n"
-            "notebook in `source/` run top to bottom in a fresh kernel with nbclient, one at a time.\n"
-            f"Measured {time.strftime('%Y-%m-%d')}.\n\n{report_md}\n"
-        )
+        bench.write_report(path, sections)
         print(f"\nwritten to {path}")
     return 0
 
@@ -146,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("release", cmd_release, "regenerate release/ with nbgrader"),
         ("demo", cmd_demo, "build and grade the demo class"),
         ("grade", cmd_grade, "grade submitted/"),
-        ("bench", cmd_bench, "time each reference notebook"),
+        ("bench", cmd_bench, "time the reference notebooks and grading a class"),
     ):
         p = sub.add_parser(name, help=text)
         p.set_defaults(func=func)
@@ -154,9 +199,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name in ("demo", "grade"):
             p.add_argument("--workers", type=int, default=None, help="parallel submissions (default: cores)")
         if name == "bench":
+            from mlsys.grading.bench import GRADING_ASSIGNMENTS
+
             p.add_argument("--write", action="store_true", help="also write docs/benchmarks.md")
+            p.add_argument(
+                "--grading-assignments",
+                type=names,
+                default=list(GRADING_ASSIGNMENTS),
+                help=f"assignments of the graded class (default: {' '.join(GRADING_ASSIGNMENTS)})",
+            )
+            p.add_argument("--class-size", type=int, default=8, help="students in the graded class (default: 8)")
+            p.add_argument("--workers", type=int, default=None, help="workers of the parallel grading (default: cores)")
+            p.add_argument("--skip-notebooks", action="store_true", help="do not time the reference notebooks")
+            p.add_argument("--skip-grading", action="store_true", help="do not grade the benchmark class")
         if name == "grade":
             p.add_argument("--students", type=names, default=None, help="student ids (default: all)")
+            p.add_argument(
+                "--shard", type=_shard, default=None, help="grade only shard K of N (e.g. 2/4), for several machines"
+            )
+            p.add_argument("--shard-by", choices=("student", "assignment"), default="student", help="how to split")
+            p.add_argument(
+                "--force", action="store_true", help="regrade submissions already graded from the same files"
+            )
     args = parser.parse_args(argv)
     args.course_root = args.course_root.resolve()
     return args.func(args)
