@@ -53,7 +53,7 @@ release: $(STAMP)
 	$(RUN) -m mlsys.grading release $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)")
 
 bench: $(STAMP)
-	$(RUN) -m mlsys.grading bench --write $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)")
+	$(RUN) -m mlsys.grading bench --write $(if $(ASSIGNMENTS),--assignments "$(ASSIGNMENTS)") $(if $(WORKERS),--workers $(WORKERS))
 
 lab: $(STAMP)
 	$(RUN) -m mlsys.lab $(if $(PORT),--port $(PORT))
@@ -70,4 +70,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check mlsys tests nbgrader_config.py
 
 clean:
-	rm -rf submitted autograded/*/ feedback exchange logs precleaned_originals gradebook.db grades.csv grades_by_exercise.csv grading_log.csv
+	rm -rf submitted autograded/*/ feedback exchange logs precleaned_originals gradebook.db grades.csv grades_by_exercise.csv grades_report.png pass_rates.csv grading_log.csv

@@ -5,9 +5,11 @@ Commands (the Makefile calls them):
 - ``release``: regenerate ``release/`` from ``source/`` with nbgrader.
 - ``demo``: regenerate the release, build the demo class, grade it, write
   feedback and grades.csv, print the score table.
-- ``grade``: grade what is in ``submitted/`` (optionally some assignments or
-  students), write feedback and grades.csv, print the score table.
-- ``bench``: execute each reference notebook and report its time.
+- ``grade``: grade what is in ``submitted/`` (optionally some assignments,
+  students or one shard), keeping what earlier runs finished; write feedback,
+  grades.csv and the instructor report, print the score table.
+- ``bench``: time each reference notebook and grade a demo class four ways
+  (speed-up over serial nbgrader, overhead over bare nbconvert); reported, never asserted.
 """
 
 from __future__ import annotations
