@@ -48,6 +48,14 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     scores: list[SubmissionScore] = field(default_factory=list)  # per notebook and test cell, from the gradebook
 
+    def read_scores(self, course_root: Path) -> bool:
+        """Fill ``scores``, ``score`` and ``max_score`` from the gradebook; False when it has none."""
+        self.scores = submission_scores(db_url(course_root), self.assignment, self.student)
+        if self.scores:
+            self.score = sum(s.auto_score for s in self.scores)
+            self.max_score = sum(s.auto_max for s in self.scores)
+        return bool(self.scores)
+
     @property
     def summary(self) -> str:
         """One line for a person."""
@@ -236,10 +244,8 @@ def grade_one(course_root: Path, student: str, assignment: str, timeout: float =
         outcome.status = "grading failed"
         outcome.notes.append(_last_error(log))
     outcome.notes += _inspect_autograded(course_root / "autograded" / student / assignment / f"{assignment}.ipynb")
-    outcome.scores = submission_scores(db_url(course_root), assignment, student) if code == 0 else []
-    if outcome.scores:
-        outcome.score = sum(s.auto_score for s in outcome.scores)
-        outcome.max_score = sum(s.auto_max for s in outcome.scores)
+    if code == 0:
+        outcome.read_scores(course_root)
     outcome.seconds = time.perf_counter() - start
     return outcome
 
@@ -325,11 +331,8 @@ def load_state(course_root: Path, student: str, assignment: str) -> Outcome | No
         return None
     outcome = Outcome(student, assignment, record["status"], record.get("seconds", 0.0), notes=record.get("notes", []))
     if outcome.status == "graded":
-        outcome.scores = submission_scores(db_url(course_root), assignment, student)
-        if not outcome.scores:
+        if not outcome.read_scores(course_root):
             return None  # the gradebook lost it: grade again
-        outcome.score = sum(sc.auto_score for sc in outcome.scores)
-        outcome.max_score = sum(sc.auto_max for sc in outcome.scores)
     return outcome
 
 
