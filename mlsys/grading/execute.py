@@ -47,6 +47,7 @@ _SNAPSHOT = f"{_GUARD}.snapshot()"
 _REMEMBER = f"{_GUARD}.remember_globals(globals())"
 _RESTORE = f"{_GUARD}.restore(globals())"
 
+
 def _error(ename: str, message: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
 

@@ -141,6 +141,7 @@ def _restore_metadata(nb: NotebookNode, source_nb: NotebookNode, result: Preclea
 
 def _changed_tests(nb: NotebookNode, source_nb: NotebookNode) -> list[str]:
     """Notes on test cells the student changed or unlocked (nbgrader grades the original anyway)."""
+
     def lines(text: str) -> list[str]:
         return [line.rstrip() for line in text.splitlines() if line.strip()]
 
