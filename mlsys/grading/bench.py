@@ -12,8 +12,8 @@ each time on a fresh copy of it:
    assignment over all students, as nbgrader is used out of the box (no thread
    limits for TensorFlow, no pre-clean);
 2. the course's grading, :func:`mlsys.grading.autograde.grade` with its default
-   workers (one ``nbgrader autograde --student`` process per submission, several
-   at once);
+   workers (one ``nbgrader autograde --student`` process per submission, forked
+   from a helper that has nbgrader imported, several at once);
 3. a bare ``jupyter nbconvert --to notebook --execute --allow-errors`` of each
    notebook as nbgrader graded it (the submission with its test cells restored
    from ``source/``, hidden tests included), one at a time: the floor;

@@ -32,6 +32,8 @@ import sys
 import threading
 from pathlib import Path
 
+from mlsys.grading import sandbox
+
 MODE_ENV = "MLSYS_FORK"
 
 #: Modules every ``nbgrader autograde`` process imports; the helper imports them once.
@@ -198,23 +200,13 @@ def _which(name: str) -> bool:
 # --- the helper process ---------------------------------------------------------
 
 
-def _set_parent_death_signal() -> None:
-    """Linux: SIGKILL this process when the process that forked it ends."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _child(nbgrader: str, request: dict) -> None:
+def _child(nbgrader: str, request: dict, helper: int) -> None:
     """In the forked child: become ``nbgrader <args>`` and exit with its status. Never returns."""
     code = 1
     try:
         os.setsid()
-        _set_parent_death_signal()
+        if not sandbox.die_with_parent(helper):
+            return  # the helper was killed before the signal was set up: so was the grading run
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         log = request.get("log") or os.devnull
@@ -275,6 +267,7 @@ def serve(nbgrader: str) -> None:
         os.write(1, (json.dumps(message) + "\n").encode())
 
     say({"ready": True})
+    helper = os.getpid()
     children: dict[int, int] = {}
     buffer = b""
     open_input = True
@@ -290,7 +283,7 @@ def serve(nbgrader: str) -> None:
                 request = json.loads(line)
                 pid = os.fork()
                 if pid == 0:
-                    _child(nbgrader, request)
+                    _child(nbgrader, request, helper)
                 children[pid] = request["id"]
                 say({"id": request["id"], "pid": pid})
         while children:

@@ -28,6 +28,7 @@ import functools
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -144,6 +145,22 @@ def configure(c, course_root: Path) -> None:
     c.KernelManager.ip = os.path.join(private, "kernel")
 
 
+def die_with_parent(parent: int | None) -> bool:
+    """Linux: SIGKILL this process when its parent ends (inherited by what it execs).
+
+    Returns False when the parent is already gone, i.e. it ended between starting
+    this process and this call (the signal would then never come): the caller
+    must exit. ``parent`` is the pid it was started by; None skips that check.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return True
+    return parent is None or os.getppid() == parent
+
+
 def set_limits() -> None:
     """Resource limits for this process and the kernel it becomes."""
     memory = memory_limit_bytes()
@@ -154,6 +171,11 @@ def set_limits() -> None:
 
 def main(argv: list[str]) -> None:
     """Kernel launcher: ``python -m mlsys.grading.sandbox -f CONNECTION_FILE [kernel args]``."""
+    # Killed with nbgrader, even if nbgrader is killed before bwrap (--die-with-parent) is running.
+    # jupyter_client names the process that launched the kernel in JPY_PARENT_PID.
+    parent = os.environ.get("JPY_PARENT_PID", "")
+    if not die_with_parent(int(parent) if parent.isdigit() else None):
+        sys.exit("the nbgrader process that started this kernel is gone")
     if "-f" not in argv:
         sys.exit("usage: python -m mlsys.grading.sandbox -f CONNECTION_FILE [kernel arguments]")
     connection_file = Path(argv[argv.index("-f") + 1]).resolve()
