@@ -16,7 +16,6 @@ import csv
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlsys.grading import forkserver, notebooks
+from mlsys.grading import forkserver, notebooks, sandbox
 from mlsys.grading.preclean import preclean
 from mlsys.grading.report import SubmissionScore, db_url, submission_scores
 from mlsys.repro import QUIET_TF_ENV
@@ -104,10 +103,9 @@ def run_nbgrader(
     cmd = [nbgrader_executable(), *args]
     out = open(log, "w") if log else subprocess.DEVNULL
     try:
-        if shutil.which("setpriv"):
-            # nbgrader (and through bwrap --die-with-parent, its kernel) dies with this process,
-            # so a killed grading run leaves nothing running that could write to the gradebook.
-            cmd = ["setpriv", "--pdeathsig", "KILL", "--", *cmd]
+        # nbgrader (and through the kernel launcher, its kernel) dies with this process,
+        # so a killed grading run leaves nothing running that could write to the gradebook.
+        cmd = sandbox.killed_with_caller(cmd)
         proc = subprocess.Popen(
             cmd,
             cwd=course_root,
@@ -434,8 +432,6 @@ def grade(
     Raises :class:`GradingError` when grading cannot run at all, and
     :class:`GradingInterrupted` (with the finished outcomes) on Ctrl-C.
     """
-    from mlsys.grading import sandbox
-
     course_root = Path(course_root).resolve()
     if not (course_root / "nbgrader_config.py").exists():
         raise GradingError(f"{course_root} is not a course folder (no nbgrader_config.py)")

@@ -77,10 +77,8 @@ class ForkServer:
     """Client of the helper process; :meth:`run` is safe to call from several threads at once."""
 
     def __init__(self, course_root: Path, env: dict[str, str], nbgrader: str, start_timeout: float = 120) -> None:
-        self.nbgrader = nbgrader
-        cmd = [sys.executable, "-m", "mlsys.grading.forkserver", nbgrader]
-        if _which("setpriv"):
-            cmd = ["setpriv", "--pdeathsig", "KILL", "--", *cmd]  # the helper (and its children) die with us
+        # the helper dies with us, and its children with it
+        cmd = sandbox.killed_with_caller([sys.executable, "-m", "mlsys.grading.forkserver", nbgrader])
         self._proc = subprocess.Popen(
             cmd,
             cwd=course_root,
@@ -189,12 +187,6 @@ class ForkServer:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
-
-
-def _which(name: str) -> bool:
-    import shutil
-
-    return shutil.which(name) is not None
 
 
 # --- the helper process ---------------------------------------------------------

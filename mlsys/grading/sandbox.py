@@ -161,6 +161,11 @@ def die_with_parent(parent: int | None) -> bool:
     return parent is None or os.getppid() == parent
 
 
+def killed_with_caller(cmd: list[str]) -> list[str]:
+    """``cmd`` started under ``setpriv --pdeathsig KILL`` where setpriv exists: it dies with the process starting it."""
+    return ["setpriv", "--pdeathsig", "KILL", "--", *cmd] if shutil.which("setpriv") else cmd
+
+
 def set_limits() -> None:
     """Resource limits for this process and the kernel it becomes."""
     memory = memory_limit_bytes()
