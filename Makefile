@@ -67,7 +67,7 @@ solutions: $(STAMP)
 	$(RUN) -m mlsys.grading.selfgrade --solution "$(ID)"
 
 lint: $(STAMP)
-	$(BIN)/ruff check mlsys tests nbgrader_config.py
+	$(BIN)/ruff check mlsys tests tools nbgrader_config.py
 
 clean:
 	rm -rf submitted autograded/*/ feedback exchange logs precleaned_originals gradebook.db grades.csv grades_by_exercise.csv grades_report.png pass_rates.csv grading_log.csv

@@ -85,3 +85,113 @@ def check_between(value: float, low: float, high: float, name: str, hint: str | 
         _fail(f"{name} should be a number, got {type(value).__name__}.", hint)
     if not low <= number <= high:
         _fail(f"{name} is {number:.4g}; expected between {low} and {high}.", hint)
+
+
+# --- "by hand" means by hand -------------------------------------------------------------------------------------
+
+#: Readable names of the libraries a by-hand exercise may refuse, by top-level package.
+_LIBRARY_NAMES = {
+    "sklearn": "scikit-learn",
+    "imblearn": "imbalanced-learn",
+    "fairlearn": "fairlearn",
+    "scipy": "SciPy",
+    "tensorflow": "TensorFlow",
+    "keras": "Keras",
+    "torch": "PyTorch",
+    "pandas": "pandas",
+    "statsmodels": "statsmodels",
+}
+
+
+def _code_objects(dotted: str) -> set:
+    """The code objects of the function named ``dotted`` (``"scipy.stats.mannwhitneyu"``) and of what it wraps."""
+    import importlib
+
+    module_name, _, attribute = dotted.rpartition(".")
+    try:
+        target = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError):
+        return set()
+    codes = set()
+    while target is not None:
+        code = getattr(target, "__code__", None)
+        if code is not None:
+            codes.add(code)
+        target = getattr(target, "__wrapped__", None)
+    return codes
+
+
+def _module_of(frame) -> str:
+    return frame.f_globals.get("__name__", "") or ""
+
+
+def _in_package(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def check_by_hand(func: Any, *args: Any, task: str, forbidden: Sequence[str], **kwargs: Any) -> Any:
+    """Call ``func(*args, **kwargs)`` and fail if it ran code that does the exercise's whole job.
+
+    ``forbidden`` names packages (``"sklearn"``: any of scikit-learn's code) or single
+    functions (``"scipy.stats.mannwhitneyu"``: only that one; the rest of SciPy stays
+    allowed). The check watches which code runs while ``func`` executes (``sys.setprofile``),
+    so it catches a call however the name was imported (at the top of the notebook, under
+    another name, through a wrapper or ``functools.partial``). ``task`` completes the
+    sentence "this exercise asks you to ...". Returns what ``func`` returned.
+    """
+    import sys
+
+    packages = [name for name in forbidden if "." not in name]
+    functions = {code: name for name in forbidden if "." in name for code in _code_objects(name)}
+    hits: list[str] = []
+
+    def describe(frame) -> str | None:
+        code = frame.f_code
+        if code in functions:
+            return functions[code]
+        module = _module_of(frame)
+        if not any(_in_package(module, package) for package in packages):
+            return None
+        name = f"{module}.{code.co_qualname}"
+        wrapped = frame.f_locals.get("func") if "<locals>" in name else None  # a decorator's wrapper
+        if wrapped is not None and hasattr(wrapped, "__qualname__"):
+            name = f"{getattr(wrapped, '__module__', module)}.{wrapped.__qualname__}"
+        return name.removesuffix(".__init__")
+
+    def watch(frame, event, arg):
+        if hits:
+            return
+        if event == "call":
+            name = describe(frame)
+        elif event == "c_call":
+            module = getattr(arg, "__module__", None) or ""
+            name = next((f"{module}.{arg.__qualname__}" for p in packages if _in_package(module, p)), None)
+        else:
+            return
+        if name:
+            hits.append(name)
+
+    previous = sys.getprofile()
+    sys.setprofile(watch)
+    try:
+        result = func(*args, **kwargs)
+        tampered = sys.getprofile() is not watch
+    finally:
+        sys.setprofile(previous)
+    if tampered:
+        _fail(
+            f"This exercise asks you to {task}; your function switched off the check that watches what it calls "
+            "(sys.setprofile).",
+            None,
+        )
+    if hits:
+        # The first library function reached, named without its private submodules.
+        name = ".".join(part for part in hits[0].split(".") if not part.startswith("_") or part.startswith("__"))
+        top = name.split(".")[0]
+        library = _LIBRARY_NAMES.get(top, top)
+        _fail(
+            f"This exercise asks you to {task}; your function called {name} ({library}), which does the whole job. "
+            "Write the computation yourself: the point is to know what the library computes.",
+            None,
+        )
+    return result

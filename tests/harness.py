@@ -6,6 +6,8 @@ The course holds every assignment in ``source/`` and these students:
 - ``untouched``: the release as generated (must get 0 on every test cell);
 - ``mutants-<assignment>-<k>``: named wrong answers from ``tests/mutants/<assignment>.yml``,
   several per submission when they change different cells and lose different tests;
+- ``alternatives-<assignment>-<k>``: correct alternative solutions from the same file (must get
+  every point), several per submission when they change different cells;
 - ``bad-*``: the bad-submission suite of ``tests/bad_submissions.py`` (on its fast assignment).
 
 Everything is graded by :func:`mlsys.grading.autograde.grade`, the same code as
@@ -74,6 +76,7 @@ class Mutant:
     loses: list[str]
     replace: list[tuple[str, str]] = field(default_factory=list)
     code: str | None = None
+    requirement: str | None = None  # the requirement of the task text it violates, alone
 
     @property
     def id(self) -> str:
@@ -93,24 +96,76 @@ class Mutant:
         return source
 
 
-def load_mutants(assignment: str) -> list[Mutant]:
-    """The mutants of one assignment (empty list if it has no file)."""
+@dataclass
+class Requirement:
+    """One thing the task text of an exercise states or clearly implies."""
+
+    assignment: str
+    cell: str
+    id: str
+    text: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.assignment}:{self.id}"
+
+
+@dataclass
+class ExerciseContract:
+    """What ``tests/mutants/<assignment>.yml`` says about an assignment.
+
+    The file is either the requirement map (a mapping with ``requirements``, ``mutants`` and
+    ``alternatives``) or, for an assignment not yet mapped, a plain list of mutants.
+    """
+
+    assignment: str
+    mapped: bool
+    requirements: list[Requirement]
+    mutants: list[Mutant]
+    alternatives: list[Mutant]  # correct answers: ``loses`` is empty
+
+
+def _mutant(assignment: str, e: dict, correct: bool = False) -> Mutant:
+    return Mutant(
+        assignment=assignment,
+        name=e["name"],
+        why=e["why"],
+        cell=e["cell"],
+        loses=[] if correct else list(e["loses"]),
+        replace=[tuple(pair) for pair in e.get("replace", [])],
+        code=e.get("code"),
+        requirement=e.get("requirement"),
+    )
+
+
+def load_contract(assignment: str) -> ExerciseContract:
+    """The requirement map, mutants and alternatives of one assignment (empty if it has no file)."""
     path = MUTANTS_DIR / f"{assignment}.yml"
-    if not path.exists():
-        return []
-    entries = yaml.safe_load(path.read_text()) or []
-    return [
-        Mutant(
-            assignment=assignment,
-            name=e["name"],
-            why=e["why"],
-            cell=e["cell"],
-            loses=list(e["loses"]),
-            replace=[tuple(pair) for pair in e.get("replace", [])],
-            code=e.get("code"),
-        )
-        for e in entries
+    entries = (yaml.safe_load(path.read_text()) if path.exists() else None) or []
+    if isinstance(entries, list):
+        return ExerciseContract(assignment, False, [], [_mutant(assignment, e) for e in entries], [])
+    requirements = [
+        Requirement(assignment, cell, r["id"], r["text"])
+        for cell, items in (entries.get("requirements") or {}).items()
+        for r in items
     ]
+    return ExerciseContract(
+        assignment,
+        True,
+        requirements,
+        [_mutant(assignment, e) for e in entries.get("mutants") or []],
+        [_mutant(assignment, e, correct=True) for e in entries.get("alternatives") or []],
+    )
+
+
+def load_mutants(assignment: str) -> list[Mutant]:
+    """The named wrong answers of one assignment (empty list if it has no file)."""
+    return load_contract(assignment).mutants
+
+
+def load_alternatives(assignment: str) -> list[Mutant]:
+    """The correct alternative solutions of one assignment."""
+    return load_contract(assignment).alternatives
 
 
 def group_mutants(mutants: list[Mutant]) -> list[list[Mutant]]:
@@ -136,21 +191,37 @@ class GradedCourse:
     outcomes: dict[tuple[str, str], autograde.Outcome]
     cells: dict[tuple[str, str], dict[str, tuple[float, float]]]  # (student, assignment) -> test cell -> (score, max)
     mutant_groups: dict[str, list[tuple[str, list[Mutant]]]]  # assignment -> [(student, mutants)]
+    alternative_groups: dict[str, list[tuple[str, list[Mutant]]]] = field(default_factory=dict)
 
 
-def build_course(root: Path, assignments: list[str] | None = None, workers: int | None = None) -> GradedCourse:
-    """Create, fill and grade the temporary course in ``root``."""
+def build_course(
+    root: Path,
+    assignments: list[str] | None = None,
+    workers: int | None = None,
+    extra: dict[str, dict[str, list[Mutant]]] | None = None,
+    course_students: bool = True,
+    repo: Path = REPO,
+) -> GradedCourse:
+    """Create, fill and grade the temporary course in ``root``.
+
+    ``extra`` adds answer sets graded beside the course's own (``{assignment: {label: answers}}``,
+    used by ``tools/blind_adversary.py``): each label's answers are packed into submissions like
+    the mutants and recorded in ``mutant_groups`` under ``<label>-<assignment>-<k>``.
+    ``course_students=False`` leaves out the course's own mutants, alternatives and bad input.
+    ``repo`` is the course whose ``source/`` is graded (another checkout, to measure tests of the past).
+    """
     assignments = assignments or ASSIGNMENTS
     root.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    shutil.copy2(repo / "nbgrader_config.py", root / "nbgrader_config.py")
     for assignment in assignments:
-        shutil.copytree(REPO / "source" / assignment, root / "source" / assignment)
+        shutil.copytree(repo / "source" / assignment, root / "source" / assignment)
         code = autograde.run_nbgrader(
             root, "generate_assignment", assignment, "--force", log=root / f"generate_{assignment}.log"
         )
         assert code == 0, (root / f"generate_{assignment}.log").read_text()[-3000:]
 
     groups: dict[str, list[tuple[str, list[Mutant]]]] = {}
+    alternative_groups: dict[str, list[tuple[str, list[Mutant]]]] = {}
     for assignment in assignments:
         source_nb = notebooks.read(root / "source" / assignment / f"{assignment}.ipynb")
         release_nb = notebooks.read(root / "release" / assignment / f"{assignment}.ipynb")
@@ -162,18 +233,38 @@ def build_course(root: Path, assignments: list[str] | None = None, workers: int 
 
         submit("reference", notebooks.with_solutions(release_nb, reference))
         submit("untouched", release_nb)
-        groups[assignment] = []
-        for k, group in enumerate(group_mutants(load_mutants(assignment))):
-            student = f"mutants-{assignment}-{k}"
-            code = dict(reference)
-            for mutant in group:
-                code[mutant.cell] = mutant.apply(reference[mutant.cell])
-            submit(student, notebooks.with_solutions(release_nb, code))
-            groups[assignment].append((student, group))
-        if BAD_INPUT and assignment == bad_submissions.ASSIGNMENT:
+        groups[assignment], alternative_groups[assignment] = [], []
+        sets = {
+            "mutants": (load_mutants(assignment), groups),
+            "alternatives": (load_alternatives(assignment), alternative_groups),
+        }
+        if not course_students:
+            sets = {}
+        for label, answers in ((extra or {}).get(assignment) or {}).items():
+            sets[label] = (answers, groups)
+        for label, (answers, recorded) in sets.items():
+            for k, group in enumerate(group_mutants(answers)):
+                student = f"{label}-{assignment}-{k}"
+                code = dict(reference)
+                for mutant in group:
+                    code[mutant.cell] = mutant.apply(reference[mutant.cell])
+                submit(student, notebooks.with_solutions(release_nb, code))
+                recorded[assignment].append((student, group))
+        if course_students and BAD_INPUT and assignment == bad_submissions.ASSIGNMENT:
             bad_submissions.build(root, source_nb, release_nb)
 
     outcomes = autograde.grade(root, workers=workers, progress=lambda line: print(line, flush=True))
     feedback_and_export(root, outcomes)
     cells = {(o.student, o.assignment): s.cells for o in outcomes for s in o.scores}
-    return GradedCourse(root, {(o.student, o.assignment): o for o in outcomes}, cells, groups)
+    return GradedCourse(root, {(o.student, o.assignment): o for o in outcomes}, cells, groups, alternative_groups)
+
+
+def test_cell_of(source_nb) -> dict[str, str]:
+    """``{solution grade_id: grade_id of the test cell that follows it}``."""
+    found, current = {}, None
+    for cell in source_nb.cells:
+        if notebooks.is_solution(cell) and cell.cell_type == "code":
+            current = notebooks.grade_id(cell)
+        elif notebooks.is_test(cell) and current:
+            found[current], current = notebooks.grade_id(cell), None
+    return found

@@ -1,20 +1,23 @@
-"""Every graded exercise proven three ways through real ``nbgrader autograde``.
+"""Every graded exercise proven through real ``nbgrader autograde``.
 
 The reference solution gets every autograded point, the untouched release gets
-0 on every test cell, and each named wrong answer (tests/mutants/) loses the
-points of the test cells it names, and only those.
+0 on every test cell, each named wrong answer (tests/mutants/) loses the points
+of the test cells it names, and only those, and each correct alternative
+solution gets every point. tests/test_requirements.py checks that the wrong
+answers cover every requirement of the task text.
 """
 
 from __future__ import annotations
 
 import pytest
-from harness import ASSIGNMENTS, load_mutants
+from harness import ASSIGNMENTS, load_alternatives, load_mutants
 
 from mlsys.grading import autograde
 
 pytestmark = pytest.mark.nbgrader
 
 ALL_MUTANTS = [m for a in ASSIGNMENTS for m in load_mutants(a)]
+ALL_ALTERNATIVES = [m for a in ASSIGNMENTS for m in load_alternatives(a)]
 
 
 def _cells(graded_course, student, assignment):
@@ -46,6 +49,16 @@ def test_named_wrong_answer_loses_points(graded_course, mutant):
         assert test_cell in cells, f"{mutant.id} names unknown test cell {test_cell!r}"
         score, maximum = cells[test_cell]
         assert score < maximum, f"{mutant.id} ({mutant.why}) keeps all {maximum:g} points of {test_cell}"
+
+
+@pytest.mark.parametrize("alternative", ALL_ALTERNATIVES, ids=lambda m: m.id)
+def test_correct_alternative_gets_every_point(graded_course, alternative):
+    """Stronger tests must not start rejecting right answers written another way."""
+    groups = graded_course.alternative_groups[alternative.assignment]
+    student, group = next((s, g) for s, g in groups if alternative in g)
+    cells = _cells(graded_course, student, alternative.assignment)
+    lost = {c: f"{s:g}/{m:g}" for c, (s, m) in cells.items() if s != m}
+    assert not lost, f"{student} (correct alternatives {', '.join(m.name for m in group)}) loses {lost}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
