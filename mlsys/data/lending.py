@@ -3,9 +3,14 @@
 Each row is a loan application: ``income`` (thousands per year), ``debt_ratio``
 (monthly debt over monthly income), ``years_employed``, the applicant's
 ``group`` ("A" or "B", the sensitive attribute) and the historical decision
-``approved`` (1 or 0). The decisions are biased on purpose: at equal income,
-debt and employment, applicants of group B were approved less often, and group
-B also has a lower income on average, so income is a proxy for the group.
+``approved`` (1 or 0), and ``repaid`` (1 or 0): whether the applicant would
+have repaid the loan, the outcome the lender cares about. The decisions are
+biased on purpose: at equal income, debt and employment, applicants of group B
+were approved less often, and group B also has a lower income on average, so
+income is a proxy for the group. ``repaid`` depends on the same finances and
+not on the group: it is the unbiased outcome against which equal opportunity is
+measured. (In real lending data it is only observed for approved loans, the
+selective-labels problem; a synthetic data set can show it for everyone.)
 
 The course ships the output of :func:`make_lending` as ``data/lending.csv``;
 ``python -m mlsys.data.lending`` writes it again, and a unit test checks that
@@ -27,12 +32,13 @@ LENDING_FILE = "lending.csv"
 LENDING_ROWS = 1000
 LENDING_SEED = 3
 
-#: Column order of the data set; ``approved`` is the label, ``group`` the sensitive attribute.
-COLUMNS = ["income", "debt_ratio", "years_employed", "group", "approved"]
+#: Column order; ``approved`` is the (biased) historical label, ``repaid`` the true outcome, ``group`` the
+#: sensitive attribute.
+COLUMNS = ["income", "debt_ratio", "years_employed", "group", "approved", "repaid"]
 
 
 def make_lending(n_rows: int = LENDING_ROWS, seed: int = LENDING_SEED) -> pd.DataFrame:
-    """Generate ``n_rows`` loan applications with biased historical decisions.
+    """Generate ``n_rows`` loan applications with biased historical decisions and the true outcome.
 
     Deterministic for a given ``seed``. About 35 % of the applicants are in
     group B. Values are rounded (income to 0.1, debt ratio to 0.001) so that a
@@ -48,6 +54,9 @@ def make_lending(n_rows: int = LENDING_ROWS, seed: int = LENDING_SEED) -> pd.Dat
     # The historical decision: creditworthiness, minus a penalty for group B (the bias).
     logit = -1.0 + 0.05 * (income - 40.0) - 4.0 * (debt_ratio - 0.3) + 0.06 * (years_employed - 10) - 1.0 * is_b
     approved = (rng.random(n_rows) < 1.0 / (1.0 + np.exp(-logit))).astype(np.int64)
+    # The true outcome: the same finances, no group penalty (drawn last, so the other columns stay as they were).
+    merit = 0.6 + 0.05 * (income - 40.0) - 4.0 * (debt_ratio - 0.3) + 0.06 * (years_employed - 10)
+    repaid = (rng.random(n_rows) < 1.0 / (1.0 + np.exp(-merit))).astype(np.int64)
     return pd.DataFrame(
         {
             "income": income,
@@ -55,6 +64,7 @@ def make_lending(n_rows: int = LENDING_ROWS, seed: int = LENDING_SEED) -> pd.Dat
             "years_employed": years_employed.astype(np.int64),
             "group": np.where(is_b, "B", "A"),
             "approved": approved,
+            "repaid": repaid,
         },
         columns=COLUMNS,
     )

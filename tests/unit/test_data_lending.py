@@ -37,3 +37,14 @@ def test_generator_is_deterministic_for_a_seed_and_varies_across_seeds():
 def test_write_lending_writes_the_generated_text(tmp_path):
     path = lending.write_lending(tmp_path / "lending.csv")
     assert path.read_text(encoding="utf-8") == lending.lending_csv_text(lending.make_lending())
+
+
+def test_repaid_is_the_true_outcome_that_history_treated_unequally():
+    frame = lending.make_lending()
+    assert set(frame["repaid"]) == {0, 1}
+    approved_if_repaid = frame[frame["repaid"] == 1].groupby("group")["approved"].mean()
+    assert approved_if_repaid["A"] - approved_if_repaid["B"] > 0.15, (
+        "among applicants who would repay, group B should have been approved less often (the historical bias)"
+    )
+    gap = frame.groupby("group")[["approved", "repaid"]].mean().diff().iloc[-1].abs()
+    assert gap["repaid"] < gap["approved"], "repayment differs less between the groups than the biased decisions do"
