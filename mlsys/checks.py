@@ -129,20 +129,20 @@ def _in_package(module: str, package: str) -> bool:
     return module == package or module.startswith(package + ".")
 
 
-def check_by_hand(func: Any, *args: Any, task: str, forbidden: Sequence[str], **kwargs: Any) -> Any:
-    """Call ``func(*args, **kwargs)`` and fail if it ran code that does the exercise's whole job.
+def trace_calls(func: Any, *args: Any, watch: Sequence[str], **kwargs: Any) -> tuple[Any, list[str]]:
+    """Call ``func(*args, **kwargs)``; return its result and the first library function of ``watch`` it reached.
 
-    ``forbidden`` names packages (``"sklearn"``: any of scikit-learn's code) or single
-    functions (``"scipy.stats.mannwhitneyu"``: only that one; the rest of SciPy stays
-    allowed). The check watches which code runs while ``func`` executes (``sys.setprofile``),
-    so it catches a call however the name was imported (at the top of the notebook, under
-    another name, through a wrapper or ``functools.partial``). ``task`` completes the
-    sentence "this exercise asks you to ...". Returns what ``func`` returned.
+    ``watch`` names packages (``"sklearn"``: any of scikit-learn's code) or single functions
+    (``"scipy.stats.mannwhitneyu"``: only that one). Which code runs is watched with
+    ``sys.setprofile``, so a call is seen however the name was imported (at the top of the
+    notebook, under another name, through a wrapper or ``functools.partial``). The list is empty
+    when nothing watched ran, else it holds the public name of the first function reached.
+    Raises ``AssertionError`` if ``func`` switched the watching off.
     """
     import sys
 
-    packages = [name for name in forbidden if "." not in name]
-    functions = {code: name for name in forbidden if "." in name for code in _code_objects(name)}
+    packages = [name for name in watch if "." not in name]
+    functions = {code: name for name in watch if "." in name for code in _code_objects(name)}
     hits: list[str] = []
 
     def describe(frame) -> str | None:
@@ -158,7 +158,7 @@ def check_by_hand(func: Any, *args: Any, task: str, forbidden: Sequence[str], **
             name = f"{getattr(wrapped, '__module__', module)}.{wrapped.__qualname__}"
         return name.removesuffix(".__init__")
 
-    def watch(frame, event, arg):
+    def observe(frame, event, arg):
         if hits:
             return
         if event == "call":
@@ -172,26 +172,34 @@ def check_by_hand(func: Any, *args: Any, task: str, forbidden: Sequence[str], **
             hits.append(name)
 
     previous = sys.getprofile()
-    sys.setprofile(watch)
+    sys.setprofile(observe)
     try:
         result = func(*args, **kwargs)
-        tampered = sys.getprofile() is not watch
+        tampered = sys.getprofile() is not observe
     finally:
         sys.setprofile(previous)
     if tampered:
+        _fail("Your function switched off the check that watches what it calls (sys.setprofile).", None)
+    # The library function reached, named without its private submodules.
+    public = [
+        ".".join(part for part in h.split(".") if not part.startswith("_") or part.startswith("__")) for h in hits
+    ]
+    return result, public
+
+
+def check_by_hand(func: Any, *args: Any, task: str, forbidden: Sequence[str], **kwargs: Any) -> Any:
+    """Call ``func(*args, **kwargs)`` and fail if it ran library code that does the exercise's whole job.
+
+    ``forbidden`` is what :func:`trace_calls` watches: packages (``"imblearn"``) or single
+    functions (``"scipy.stats.mannwhitneyu"``; the rest of SciPy stays allowed). ``task``
+    completes the sentence "this exercise asks you to ...". Returns what ``func`` returned.
+    """
+    result, reached = trace_calls(func, *args, watch=forbidden, **kwargs)
+    if reached:
+        top = reached[0].split(".")[0]
         _fail(
-            f"This exercise asks you to {task}; your function switched off the check that watches what it calls "
-            "(sys.setprofile).",
-            None,
-        )
-    if hits:
-        # The first library function reached, named without its private submodules.
-        name = ".".join(part for part in hits[0].split(".") if not part.startswith("_") or part.startswith("__"))
-        top = name.split(".")[0]
-        library = _LIBRARY_NAMES.get(top, top)
-        _fail(
-            f"This exercise asks you to {task}; your function called {name} ({library}), which does the whole job. "
-            "Write the computation yourself: the point is to know what the library computes.",
+            f"This exercise asks you to {task}; your function called {reached[0]} ({_LIBRARY_NAMES.get(top, top)}), "
+            "which does the whole job. Write the computation yourself: the point is to know what the library computes.",
             None,
         )
     return result

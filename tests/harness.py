@@ -201,6 +201,7 @@ def build_course(
     extra: dict[str, dict[str, list[Mutant]]] | None = None,
     course_students: bool = True,
     repo: Path = REPO,
+    feedback: bool = True,
 ) -> GradedCourse:
     """Create, fill and grade the temporary course in ``root``.
 
@@ -209,6 +210,7 @@ def build_course(
     the mutants and recorded in ``mutant_groups`` under ``<label>-<assignment>-<k>``.
     ``course_students=False`` leaves out the course's own mutants, alternatives and bad input.
     ``repo`` is the course whose ``source/`` is graded (another checkout, to measure tests of the past).
+    ``feedback=False`` skips writing feedback pages and the export (minutes for a large course).
     """
     assignments = assignments or ASSIGNMENTS
     root.mkdir(parents=True, exist_ok=True)
@@ -254,7 +256,8 @@ def build_course(
             bad_submissions.build(root, source_nb, release_nb)
 
     outcomes = autograde.grade(root, workers=workers, progress=lambda line: print(line, flush=True))
-    feedback_and_export(root, outcomes)
+    if feedback:
+        feedback_and_export(root, outcomes)
     cells = {(o.student, o.assignment): s.cells for o in outcomes for s in o.scores}
     return GradedCourse(root, {(o.student, o.assignment): o for o in outcomes}, cells, groups, alternative_groups)
 

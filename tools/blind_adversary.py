@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             extra=extra,
             course_students=False,
+            feedback=False,
             repo=args.repo,
         )
     rows = []
