@@ -104,7 +104,12 @@ _LIBRARY_NAMES = {
 
 
 def _code_objects(dotted: str) -> set:
-    """The code objects of the function named ``dotted`` (``"scipy.stats.mannwhitneyu"``) and of what it wraps."""
+    """The code object of the function named ``dotted`` (``"scipy.stats.mannwhitneyu"``), unwrapped.
+
+    Only the innermost function of a ``__wrapped__`` chain counts: decorators' wrappers share one
+    code object across many functions (TensorFlow's dispatch wrapper runs for every ``tf.*`` op,
+    SciPy's ``_axis_nan_policy`` for most of ``scipy.stats``), so watching a wrapper would flag them all.
+    """
     import importlib
 
     module_name, _, attribute = dotted.rpartition(".")
@@ -112,13 +117,10 @@ def _code_objects(dotted: str) -> set:
         target = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError):
         return set()
-    codes = set()
-    while target is not None:
-        code = getattr(target, "__code__", None)
-        if code is not None:
-            codes.add(code)
-        target = getattr(target, "__wrapped__", None)
-    return codes
+    while getattr(target, "__wrapped__", None) is not None:
+        target = target.__wrapped__
+    code = getattr(target, "__code__", None)
+    return {code} if code is not None else set()
 
 
 def _module_of(frame) -> str:

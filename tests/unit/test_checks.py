@@ -44,3 +44,40 @@ def test_check_close_reports_only_the_size_of_the_error():
     assert "2.0" not in str(info.value).replace("0.5", ""), "the expected value must not be given away"
     with pytest.raises(AssertionError, match="shape"):
         checks.check_close([1.0], [1.0, 2.0], "v")
+
+
+def test_trace_calls_sees_a_package_however_it_is_imported():
+    import functools
+
+    from sklearn import metrics as m
+
+    via_partial = functools.partial(m.accuracy_score, [0, 1])
+    result, reached = checks.trace_calls(lambda: via_partial([0, 0]), watch=["sklearn"])
+    assert result == 0.5 and reached and reached[0].startswith("sklearn.metrics")
+    assert checks.trace_calls(lambda: float(np.mean([1, 2])), watch=["sklearn"])[1] == []
+
+
+def test_trace_calls_watches_one_function_not_its_decorators_other_users():
+    from scipy import stats
+
+    # mannwhitneyu and ttest_ind share SciPy's _axis_nan_policy wrapper: only the one watched counts.
+    assert checks.trace_calls(stats.ttest_ind, [1, 2, 3], [2, 3, 5], watch=["scipy.stats.mannwhitneyu"])[1] == []
+    assert checks.trace_calls(stats.mannwhitneyu, [1, 2, 3], [2, 3, 5], watch=["scipy.stats.mannwhitneyu"])[1] == [
+        "scipy.stats.mannwhitneyu"
+    ]
+
+
+def test_trace_calls_refuses_a_function_that_switches_the_watch_off():
+    import sys
+
+    with pytest.raises(AssertionError, match="switched off the check"):
+        checks.trace_calls(lambda: sys.setprofile(None), watch=["sklearn"])
+
+
+def test_check_by_hand_names_the_library_call_and_returns_the_result_otherwise():
+    from sklearn.metrics import accuracy_score
+
+    refused = r"asks you to count yourself; your function called sklearn\.metrics.*scikit-learn"
+    with pytest.raises(AssertionError, match=refused):
+        checks.check_by_hand(accuracy_score, [0, 1], [0, 0], task="count yourself", forbidden=["sklearn"])
+    assert checks.check_by_hand(lambda a, b: 7, 1, 2, task="add", forbidden=["sklearn"]) == 7
