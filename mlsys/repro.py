@@ -29,6 +29,8 @@ def quiet_tensorflow() -> None:
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=module)
         warnings.filterwarnings("ignore", category=FutureWarning, module=module)
     warnings.filterwarnings("ignore", category=UserWarning, module="keras")
+    # Except the one that says a loss got from_logits=True on a softmax output: a mistake to see (05).
+    warnings.filterwarnings("default", message=r".*received `from_logits=True`", category=UserWarning)
 
 
 def set_seed(seed: int) -> None:

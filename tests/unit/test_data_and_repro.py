@@ -45,3 +45,15 @@ def test_quiet_tensorflow_sets_the_environment_before_import(monkeypatch):
         monkeypatch.delenv(key, raising=False)
     repro.quiet_tensorflow()
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3" and os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0"
+
+
+def test_quiet_tensorflow_hides_keras_warnings_but_not_from_logits_on_a_softmax():
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.resetwarnings()
+        repro.quiet_tensorflow()
+        shown = "`sparse_categorical_crossentropy` received `from_logits=True`, but the `output` argument was"
+        warnings.warn_explicit(shown, UserWarning, "nn.py", 1, module="keras.src.backend.tensorflow.nn")
+        warnings.warn_explicit("some other Keras notice", UserWarning, "nn.py", 2, module="keras.src.layers")
+    assert [str(w.message) for w in caught] == [shown]
