@@ -74,7 +74,9 @@ def test_reference_students_get_no_notes(graded_course):
     """The guards leave honest work alone: nothing restored, nothing reported."""
     for (student, assignment), outcome in graded_course.outcomes.items():
         if student == "reference":
-            assert outcome.notes == [], f"{assignment}: {outcome.notes}"
+            # "graded again ..." is the grader's own recovery (a crashed kernel re-run), not about the work
+            notes = [note for note in outcome.notes if not note.startswith("graded again")]
+            assert notes == [], f"{assignment}: {outcome.notes}"
 
 
 def _digest(path: Path) -> str:

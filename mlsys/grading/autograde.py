@@ -205,6 +205,8 @@ def find_submissions(
     return pairs
 
 
+#: How the note on a kernel that died in a cell begins.
+KERNEL_DIED_NOTE = "the kernel died in "
 _NETWORK_WORDS = ("name resolution", "network is unreachable", "name or service not known", "connection refused")
 _FILE_ERRORS = ("FileNotFoundError", "PermissionError", "OSError", "OperationalError", "IsADirectoryError")
 
@@ -219,7 +221,7 @@ def _explain_error(where: str, ename: str, evalue: str) -> str | None:
     if ename == execute.KERNEL_STUCK:
         return f"{where} ran past the time limit and ignored the interrupt; later cells were not run"
     if ename in (execute.KERNEL_DIED, "DeadKernelError"):
-        return f"the kernel died in {where} (os._exit, a crash or the memory limit); later cells were not run"
+        return f"{KERNEL_DIED_NOTE}{where} (os._exit, a crash or the memory limit); later cells were not run"
     if ename == "MemoryError" or "unable to allocate" in text:
         limit = sandbox.memory_limit_bytes() / (1 << 30)
         return f"{where} ran out of memory (grading allows {limit:g} GiB per notebook)"
@@ -397,6 +399,10 @@ def grade_with_retry(
     """:func:`grade_one`, tried again when nbgrader itself failed (a kernel that did not start, a locked database).
 
     The retry starts nbgrader from scratch, in case the fork server is what failed.
+    A submission whose kernel died in a cell is graded once more, from scratch: a native crash
+    of the libraries (seen, rarely, in TensorFlow's MirroredStrategy under load) must not cost a
+    correct answer its points, while a submission that ends its own kernel dies again. The second
+    run's outcome stands either way, with a note that says what happened.
     """
     outcome = grade_one(course_root, student, assignment, timeout, server)
     for _ in range(retries):
@@ -406,6 +412,15 @@ def grade_with_retry(
         time.sleep(2)
         outcome = grade_one(course_root, student, assignment, timeout)
         outcome.notes.append(f"graded again after a failure of the grader: {first}")
+    died = [note for note in outcome.notes if note.startswith(KERNEL_DIED_NOTE)]
+    if outcome.status == "graded" and died and retries:
+        again = grade_one(course_root, student, assignment, timeout)
+        if again.status == "graded":
+            if any(note.startswith(KERNEL_DIED_NOTE) for note in again.notes):
+                again.notes.append("graded again after the kernel died; it died again, so the submission ends it")
+            else:
+                again.notes.append(f"graded again after the kernel died once ({died[0]}); the second run completed")
+            outcome = again
     return outcome
 
 

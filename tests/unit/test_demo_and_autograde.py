@@ -103,3 +103,40 @@ def test_outcome_summary_reads_as_a_sentence():
     outcome = autograde.Outcome("ann", "01_a", "graded", 3.0, 5, 7, ["renamed"])
     assert outcome.summary == "01_a  ann: graded, 5/7 pts; renamed"
     assert "no score" in autograde.Outcome("bob", "01_a", "not graded").summary
+
+
+def _runs(monkeypatch, *outcomes):
+    """grade_one replaced by a fake that returns the given outcomes in turn; returns the calls seen."""
+    calls, queue = [], list(outcomes)
+    monkeypatch.setattr(autograde, "grade_one", lambda *args, **kwargs: calls.append(args) or queue.pop(0))
+    return calls
+
+
+DIED = autograde.KERNEL_DIED_NOTE + "cell-33 (os._exit, a crash or the memory limit); later cells were not run"
+
+
+def test_a_kernel_that_died_once_is_graded_again_and_the_complete_run_stands(monkeypatch):
+    calls = _runs(
+        monkeypatch,
+        autograde.Outcome("ann", "a", "graded", 1.0, 9, 20, [DIED]),
+        autograde.Outcome("ann", "a", "graded", 1.0, 20, 20, []),
+    )
+    outcome = autograde.grade_with_retry(None, "ann", "a", 60, 1)
+    assert len(calls) == 2 and outcome.score == 20
+    assert outcome.notes == [f"graded again after the kernel died once ({DIED}); the second run completed"]
+
+
+def test_a_submission_that_ends_its_kernel_keeps_the_second_runs_score(monkeypatch):
+    calls = _runs(
+        monkeypatch,
+        autograde.Outcome("ann", "a", "graded", 1.0, 9, 20, [DIED]),
+        autograde.Outcome("ann", "a", "graded", 1.0, 9, 20, [DIED]),
+    )
+    outcome = autograde.grade_with_retry(None, "ann", "a", 60, 1)
+    assert len(calls) == 2 and outcome.score == 9
+    assert outcome.notes == [DIED, "graded again after the kernel died; it died again, so the submission ends it"]
+
+
+def test_an_ordinary_graded_submission_is_graded_once(monkeypatch):
+    calls = _runs(monkeypatch, autograde.Outcome("ann", "a", "graded", 1.0, 20, 20, []))
+    assert autograde.grade_with_retry(None, "ann", "a", 60, 1).score == 20 and len(calls) == 1
