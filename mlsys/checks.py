@@ -123,6 +123,31 @@ def _code_objects(dotted: str) -> set:
     return {code} if code is not None else set()
 
 
+def _split_watch(watch: Sequence[str]) -> tuple[list[str], dict]:
+    """``watch`` as packages (a top-level name, or a dotted name that is a module) and function code objects.
+
+    A dotted name that is neither a module nor a function raises ``ValueError``: watching it
+    would silently watch nothing.
+    """
+    import importlib
+
+    packages, functions = [], {}
+    for name in watch:
+        if "." not in name:
+            packages.append(name)
+            continue
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            codes = _code_objects(name)
+            if not codes:
+                raise ValueError(f"trace_calls: {name!r} names no module or function to watch") from None
+            functions.update(dict.fromkeys(codes, name))
+        else:
+            packages.append(name)
+    return packages, functions
+
+
 def _module_of(frame) -> str:
     return frame.f_globals.get("__name__", "") or ""
 
@@ -134,8 +159,8 @@ def _in_package(module: str, package: str) -> bool:
 def trace_calls(func: Any, *args: Any, watch: Sequence[str], **kwargs: Any) -> tuple[Any, list[str]]:
     """Call ``func(*args, **kwargs)``; return its result and the first library function of ``watch`` it reached.
 
-    ``watch`` names packages (``"sklearn"``: any of scikit-learn's code) or single functions
-    (``"scipy.stats.mannwhitneyu"``: only that one). Which code runs is watched with
+    ``watch`` names packages or modules (``"sklearn"``, ``"sklearn.inspection"``: any of their
+    code) or single functions (``"scipy.stats.mannwhitneyu"``: only that one). Which code runs is watched with
     ``sys.setprofile``, so a call is seen however the name was imported (at the top of the
     notebook, under another name, through a wrapper or ``functools.partial``). The list is empty
     when nothing watched ran, else it holds the public name of the first function reached.
@@ -143,8 +168,7 @@ def trace_calls(func: Any, *args: Any, watch: Sequence[str], **kwargs: Any) -> t
     """
     import sys
 
-    packages = [name for name in watch if "." not in name]
-    functions = {code: name for name in watch if "." in name for code in _code_objects(name)}
+    packages, functions = _split_watch(watch)
     hits: list[str] = []
 
     def describe(frame) -> str | None:

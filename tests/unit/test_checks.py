@@ -81,3 +81,16 @@ def test_check_by_hand_names_the_library_call_and_returns_the_result_otherwise()
     with pytest.raises(AssertionError, match=refused):
         checks.check_by_hand(accuracy_score, [0, 1], [0, 0], task="count yourself", forbidden=["sklearn"])
     assert checks.check_by_hand(lambda a, b: 7, 1, 2, task="add", forbidden=["sklearn"]) == 7
+
+
+def test_trace_calls_watches_a_dotted_module_as_a_package_and_refuses_a_name_it_cannot_find():
+    from sklearn.inspection import permutation_importance
+    from sklearn.linear_model import LinearRegression
+
+    X, y = np.arange(12.0).reshape(6, 2), np.arange(6.0)
+    model = LinearRegression().fit(X, y)
+    reached = checks.trace_calls(permutation_importance, model, X, y, n_repeats=2, watch=["sklearn.inspection"])[1]
+    assert reached and reached[0].startswith("sklearn.inspection"), reached
+    assert checks.trace_calls(model.predict, X, watch=["sklearn.inspection"])[1] == []
+    with pytest.raises(ValueError, match="names no module or function"):
+        checks.trace_calls(model.predict, X, watch=["sklearn.inspection.no_such_function"])
