@@ -18,4 +18,6 @@ def graded_course(tmp_path_factory: pytest.TempPathFactory) -> harness.GradedCou
     """Every assignment graded through real nbgrader: reference, untouched, mutants, bad input."""
     # nbgrader and the kernels it starts must come from this interpreter's venv.
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
-    return harness.build_course(tmp_path_factory.mktemp("course"))
+    # One worker more than cores: a submission's nbgrader process and kernel wait on each other part of
+    # the time (measured on 18 submissions of 02: 2 workers 179 s and 145 s, 3 workers 145 s and 125 s).
+    return harness.build_course(tmp_path_factory.mktemp("course"), workers=(os.cpu_count() or 1) + 1)
