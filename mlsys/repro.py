@@ -33,6 +33,12 @@ def quiet_tensorflow() -> None:
     warnings.filterwarnings("default", message=r".*received `from_logits=True`", category=UserWarning)
 
 
+def _seed_python_and_numpy(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+
+
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and (if imported) TensorFlow/Keras in one call.
 
@@ -41,9 +47,7 @@ def set_seed(seed: int) -> None:
     """
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    random.seed(seed)
-    np.random.seed(seed)
-    os.environ["PYTHONHASHSEED"] = str(seed)
+    _seed_python_and_numpy(seed)
     try:
         import keras
     except ImportError:  # the course always has Keras; keep set_seed usable without it
@@ -51,9 +55,20 @@ def set_seed(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def setup_notebook(seed: int = 42) -> tuple[Any, Any]:
-    """Prepare a notebook: quiet TensorFlow, seeds, plot style. Returns ``(tf, keras)``."""
+def setup_notebook(seed: int = 42, tensorflow: bool = True) -> tuple[Any, Any]:
+    """Prepare a notebook: quiet TensorFlow, seeds, plot style. Returns ``(tf, keras)``.
+
+    ``tensorflow=False`` is for a notebook that never builds a model: TensorFlow is not
+    imported (it takes several seconds, paid again for every submission graded), only
+    Python's and NumPy's generators are seeded, and ``(None, None)`` is returned.
+    """
     quiet_tensorflow()
+    if not tensorflow:
+        _seed_python_and_numpy(seed)
+        from mlsys.plots import use_course_style
+
+        use_course_style()
+        return None, None
     import keras
     import tensorflow as tf
 

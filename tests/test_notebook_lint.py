@@ -55,7 +55,7 @@ def test_setup_cell_comes_first_and_is_locked(assignment):
     assert notebooks.grade_id(setup) == "setup" and notebooks.meta(setup).get("locked"), (
         "first code cell: locked 'setup'"
     )
-    assert "setup_notebook(SEED)" in setup.source, "the setup cell calls mlsys.repro.setup_notebook(SEED)"
+    assert "setup_notebook(SEED" in setup.source, "the setup cell calls mlsys.repro.setup_notebook(SEED)"
 
 
 def test_every_test_cell_has_points_docstring_visible_and_hidden_tests(assignment):

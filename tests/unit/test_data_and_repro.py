@@ -1,6 +1,8 @@
 """mlsys.data and mlsys.repro: offline data with the documented shapes; seeds that repeat."""
 
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -38,6 +40,17 @@ def test_set_seed_repeats_numpy_and_keras():
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
     with pytest.raises(TypeError):
         repro.set_seed(1.5)
+
+
+def test_setup_without_tensorflow_imports_none_and_still_seeds():
+    # a fresh interpreter: this test session has imported TensorFlow already
+    code = (
+        "import sys, numpy as np; from mlsys.repro import setup_notebook; "
+        "print(setup_notebook(7, tensorflow=False), 'tensorflow' in sys.modules, 'keras' in sys.modules, np.random.rand())"
+    )
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout for _ in range(2)]
+    assert runs[0] == runs[1], "the same seed gives the same NumPy draws"
+    assert runs[0].startswith("(None, None) False False "), runs[0]
 
 
 def test_quiet_tensorflow_sets_the_environment_before_import(monkeypatch):
