@@ -6,8 +6,11 @@ The course holds every assignment in ``source/`` and these students:
 - ``untouched``: the release as generated (must get 0 on every test cell);
 - ``mutants-<assignment>-<k>``: named wrong answers from ``tests/mutants/<assignment>.yml``,
   several per submission when they change different cells and lose different tests;
-- ``alternatives-<assignment>-<k>``: correct alternative solutions from the same file (must get
-  every point), several per submission when they change different cells;
+- correct alternative solutions from the same file (each must keep every point of its test
+  cell) ride along in those submissions, on cells that no wrong answer of the submission changes
+  and whose test no wrong answer of it loses; the few that find no place are graded as
+  ``alternatives-<assignment>-<k>``. Each alternative then costs no kernel of its own (about
+  twenty submissions, six minutes of the suite);
 - ``bad-*``: the bad-submission suite of ``tests/bad_submissions.py`` (on its fast assignment).
 
 Everything is graded by :func:`mlsys.grading.autograde.grade`, the same code as
@@ -183,6 +186,27 @@ def group_mutants(mutants: list[Mutant]) -> list[list[Mutant]]:
     return groups
 
 
+def pack_alternatives(
+    wrong: list[list[Mutant]], alternatives: list[Mutant], test_of: dict[str, str]
+) -> tuple[list[list[Mutant]], list[Mutant]]:
+    """Place each correct alternative in a submission of wrong answers that leaves its cell and its test alone.
+
+    Returns the alternatives riding along with each group of ``wrong`` (same order) and those that fit nowhere.
+    """
+    riders: list[list[Mutant]] = [[] for _ in wrong]
+    leftover = []
+    for alternative in alternatives:
+        for group, ride in zip(wrong, riders, strict=True):
+            cells = {m.cell for m in group + ride}
+            lost = {t for m in group for t in m.loses}
+            if alternative.cell not in cells and test_of[alternative.cell] not in lost:
+                ride.append(alternative)
+                break
+        else:
+            leftover.append(alternative)
+    return riders, leftover
+
+
 @dataclass
 class GradedCourse:
     """Results of grading the temporary course."""
@@ -236,22 +260,23 @@ def build_course(
         submit("reference", notebooks.with_solutions(release_nb, reference))
         submit("untouched", release_nb)
         groups[assignment], alternative_groups[assignment] = [], []
-        sets = {
-            "mutants": (load_mutants(assignment), groups),
-            "alternatives": (load_alternatives(assignment), alternative_groups),
-        }
-        if not course_students:
-            sets = {}
+        packs: list[tuple[str, list[Mutant], list[Mutant]]] = []  # (student, wrong answers, alternatives)
+        if course_students:
+            wrong = group_mutants(load_mutants(assignment))
+            riders, leftover = pack_alternatives(wrong, load_alternatives(assignment), test_cell_of(source_nb))
+            packs += [(f"mutants-{assignment}-{k}", g, r) for k, (g, r) in enumerate(zip(wrong, riders, strict=True))]
+            packs += [(f"alternatives-{assignment}-{k}", [], g) for k, g in enumerate(group_mutants(leftover))]
         for label, answers in ((extra or {}).get(assignment) or {}).items():
-            sets[label] = (answers, groups)
-        for label, (answers, recorded) in sets.items():
-            for k, group in enumerate(group_mutants(answers)):
-                student = f"{label}-{assignment}-{k}"
-                code = dict(reference)
-                for mutant in group:
-                    code[mutant.cell] = mutant.apply(reference[mutant.cell])
-                submit(student, notebooks.with_solutions(release_nb, code))
-                recorded[assignment].append((student, group))
+            packs += [(f"{label}-{assignment}-{k}", g, []) for k, g in enumerate(group_mutants(answers))]
+        for student, group, alternatives in packs:
+            code = dict(reference)
+            for mutant in group + alternatives:
+                code[mutant.cell] = mutant.apply(reference[mutant.cell])
+            submit(student, notebooks.with_solutions(release_nb, code))
+            if group:
+                groups[assignment].append((student, group))
+            if alternatives:
+                alternative_groups[assignment].append((student, alternatives))
         if course_students and BAD_INPUT and assignment == bad_submissions.ASSIGNMENT:
             bad_submissions.build(root, source_nb, release_nb)
 

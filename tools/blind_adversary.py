@@ -16,6 +16,11 @@ one is *accepted* when that test cell keeps all of them. ``--repo`` grades again
 (``git worktree add /tmp/before <commit>``) to measure the tests as they were.
 
     python tools/blind_adversary.py /path/to/answers-dir [--repo /tmp/before] [--csv out.csv]
+
+``--in-process`` measures in minutes instead of most of an hour: each assignment's source notebook
+runs once in one kernel, then, per answer, the answer's code, its exercise's test cell, and the
+reference code again. It does not see interactions between cells (the real grading's ``loses``
+checks do) nor the grading sandbox: use it while writing tests, and the real grading for a figure.
 """
 
 from __future__ import annotations
@@ -47,12 +52,60 @@ def load_answers(path: Path, assignment: str, test_cells: dict[str, str]) -> lis
     return answers
 
 
+def grade_in_process(assignment: str, answers: list[harness.Mutant], repo: Path) -> dict[str, tuple[float, float]]:
+    """``{answer name: (score, max)}`` of each answer's test cell, one kernel for the whole assignment."""
+    import queue
+
+    from jupyter_client.manager import start_new_kernel
+
+    from mlsys.grading import autograde
+
+    nb = notebooks.read(repo / "source" / assignment / f"{assignment}.ipynb")
+    code = {notebooks.grade_id(c): c.source for c in nb.cells if c.cell_type == "code" and notebooks.grade_id(c)}
+    saved = dict(os.environ)
+    os.environ.update(autograde.grading_env())
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(repo / "source" / assignment))
+    os.environ.clear()
+    os.environ.update(saved)
+
+    def run(source: str) -> bool:
+        """True when the code ran without an error."""
+        msg_id, failed = client.execute(source, store_history=False), False
+        while True:
+            try:
+                msg = client.get_iopub_msg(timeout=300)
+            except queue.Empty:
+                return False
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            failed |= msg["msg_type"] == "error"
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return not failed
+
+    try:
+        for cell in nb.cells:
+            if cell.cell_type == "code" and not run(cell.source) and notebooks.is_test(cell):
+                raise RuntimeError(f"{assignment}: the reference fails {notebooks.grade_id(cell)}")
+        scores = {}
+        for answer in answers:
+            run(answer.apply(code[answer.cell]))
+            passed = run(code[answer.loses[0]])
+            run(code[answer.cell])  # the reference again, for the next answer
+            scores[answer.name] = (1.0 if passed else 0.0, 1.0)
+        return scores
+    finally:
+        manager.shutdown_kernel(now=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("answers", type=Path)
     parser.add_argument("--repo", type=Path, default=harness.REPO)
     parser.add_argument("--csv", type=Path)
     parser.add_argument("--workers", type=int)
+    parser.add_argument(
+        "--in-process", action="store_true", help="one kernel per assignment, not real nbgrader (quick)"
+    )
     args = parser.parse_args(argv)
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
     extra = {}
@@ -60,39 +113,44 @@ def main(argv: list[str] | None = None) -> int:
         assignment = path.parent.name
         source_nb = notebooks.read(args.repo / "source" / assignment / f"{assignment}.ipynb")
         extra[assignment] = {"blind": load_answers(path, assignment, harness.test_cell_of(source_nb))}
-    with tempfile.TemporaryDirectory(prefix="blind-") as tmp:
-        course = harness.build_course(
-            Path(tmp) / "course",
-            sorted(extra),
-            workers=args.workers,
-            extra=extra,
-            course_students=False,
-            feedback=False,
-            repo=args.repo,
-        )
+    scored = []  # (assignment, answer, (score, maximum) of its exercise's test cell)
+    if args.in_process:
+        for assignment, sets in sorted(extra.items()):
+            scores = grade_in_process(assignment, sets["blind"], args.repo)
+            scored += [(assignment, answer, scores[answer.name]) for answer in sets["blind"]]
+    else:
+        with tempfile.TemporaryDirectory(prefix="blind-") as tmp:
+            course = harness.build_course(
+                Path(tmp) / "course",
+                sorted(extra),
+                workers=args.workers,
+                extra=extra,
+                course_students=False,
+                feedback=False,
+                repo=args.repo,
+            )
+        for assignment, groups in sorted(course.mutant_groups.items()):
+            for student, group in groups:
+                cells = course.cells.get((student, assignment), {})
+                scored += [(assignment, answer, cells.get(answer.loses[0], (0.0, 1.0))) for answer in group]
     rows = []
-    for assignment, groups in sorted(course.mutant_groups.items()):
-        for student, group in groups:
-            cells = course.cells.get((student, assignment), {})
-            for answer in group:
-                test = answer.loses[0]
-                score, maximum = cells.get(test, (0.0, 1.0))
-                lost = score < maximum
-                good = lost if answer.requirement == "wrong" else not lost
-                rows.append(
-                    {
-                        "assignment": assignment,
-                        "cell": answer.cell,
-                        "name": answer.name,
-                        "kind": answer.requirement,
-                        "test_cell": test,
-                        "score": f"{score:g}/{maximum:g}",
-                        "outcome": ("caught" if lost else "MISSED")
-                        if answer.requirement == "wrong"
-                        else ("accepted" if good else "REJECTED"),
-                        "why": answer.why,
-                    }
-                )
+    for assignment, answer, (score, maximum) in scored:
+        lost = score < maximum
+        good = lost if answer.requirement == "wrong" else not lost
+        rows.append(
+            {
+                "assignment": assignment,
+                "cell": answer.cell,
+                "name": answer.name,
+                "kind": answer.requirement,
+                "test_cell": answer.loses[0],
+                "score": f"{score:g}/{maximum:g}",
+                "outcome": ("caught" if lost else "MISSED")
+                if answer.requirement == "wrong"
+                else ("accepted" if good else "REJECTED"),
+                "why": answer.why,
+            }
+        )
     if args.csv:
         with args.csv.open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))

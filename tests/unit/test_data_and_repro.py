@@ -46,9 +46,13 @@ def test_setup_without_tensorflow_imports_none_and_still_seeds():
     # a fresh interpreter: this test session has imported TensorFlow already
     code = (
         "import sys, numpy as np; from mlsys.repro import setup_notebook; "
-        "print(setup_notebook(7, tensorflow=False), 'tensorflow' in sys.modules, 'keras' in sys.modules, np.random.rand())"
+        "print(setup_notebook(7, tensorflow=False), 'tensorflow' in sys.modules, 'keras' in sys.modules, "
+        "np.random.rand())"
     )
-    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout for _ in range(2)]
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    ]
     assert runs[0] == runs[1], "the same seed gives the same NumPy draws"
     assert runs[0].startswith("(None, None) False False "), runs[0]
 
