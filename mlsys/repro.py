@@ -63,17 +63,15 @@ def setup_notebook(seed: int = 42, tensorflow: bool = True) -> tuple[Any, Any]:
     Python's and NumPy's generators are seeded, and ``(None, None)`` is returned.
     """
     quiet_tensorflow()
-    if not tensorflow:
+    tf = keras = None
+    if tensorflow:
+        import keras
+        import tensorflow as tf
+
+        tf.get_logger().setLevel(logging.ERROR)
+        set_seed(seed)
+    else:
         _seed_python_and_numpy(seed)
-        from mlsys.plots import use_course_style
-
-        use_course_style()
-        return None, None
-    import keras
-    import tensorflow as tf
-
-    tf.get_logger().setLevel(logging.ERROR)
-    set_seed(seed)
     from mlsys.plots import use_course_style
 
     use_course_style()

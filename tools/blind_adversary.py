@@ -62,11 +62,9 @@ def grade_in_process(assignment: str, answers: list[harness.Mutant], repo: Path)
 
     nb = notebooks.read(repo / "source" / assignment / f"{assignment}.ipynb")
     code = {notebooks.grade_id(c): c.source for c in nb.cells if c.cell_type == "code" and notebooks.grade_id(c)}
-    saved = dict(os.environ)
-    os.environ.update(autograde.grading_env())
-    manager, client = start_new_kernel(kernel_name="python3", cwd=str(repo / "source" / assignment))
-    os.environ.clear()
-    os.environ.update(saved)
+    manager, client = start_new_kernel(
+        kernel_name="python3", cwd=str(repo / "source" / assignment), env=autograde.grading_env()
+    )
 
     def run(source: str) -> bool:
         """True when the code ran without an error."""
